@@ -1,0 +1,100 @@
+/**
+ * `npm start`: the gateway on localhost in workerd (wrangler dev) with local KV and Durable Object
+ * state, seeded so that a newcomer can hang up a sandbox call in one paste: local secrets, the demo
+ * tenant and its key, a sandbox connection, and the policy in policies/default.yaml.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { ensureDevSecrets } from "./lib/dev-vars";
+import { OFFLINE_WRANGLER_ENV } from "./lib/wrangler-env";
+
+const PORT = Number(process.env.PORT ?? 8787);
+const BASE = `http://127.0.0.1:${PORT}`;
+const DEMO_TENANT = "demo";
+const DEMO_CONNECTION = "sandbox";
+const DEMO_KEY_FILE = ".wrangler/demo-key";
+const POLICY_FILE = "policies/default.yaml";
+const READY_TIMEOUT_MS = 60_000;
+
+const { vars, generated } = ensureDevSecrets();
+if (generated.length) console.log(`Generated ${generated.join(" and ")} in .dev.vars (local only, git-ignored).`);
+
+const wrangler = spawn(
+  "npx",
+  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", ".wrangler/state", "--show-interactive-dev-session=false"],
+  { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...OFFLINE_WRANGLER_ENV } },
+);
+const stop = () => wrangler.kill("SIGTERM");
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+wrangler.on("exit", (code) => process.exit(code ?? 0));
+
+async function waitUntilReady(): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${BASE}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the gateway did not answer on ${BASE} within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+async function adminCall(method: string, path: string, body?: unknown): Promise<Response> {
+  const res = await fetch(BASE + path, {
+    method,
+    headers: { authorization: `Bearer ${vars.ADMIN_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** Reuses the demo key from an earlier start while it still works; issues a new one otherwise. */
+async function demoKey(): Promise<string> {
+  if (existsSync(DEMO_KEY_FILE)) {
+    const key = readFileSync(DEMO_KEY_FILE, "utf8").trim();
+    const probe = await fetch(`${BASE}/v1/calls/probe?connection=${DEMO_CONNECTION}`, { headers: { authorization: `Bearer ${key}` } });
+    if (probe.status !== 401) return key;
+  }
+  const { key } = (await (await adminCall("POST", `/admin/tenants/${DEMO_TENANT}/keys`, { name: "npm start" })).json()) as { key: string };
+  mkdirSync(".wrangler", { recursive: true });
+  writeFileSync(DEMO_KEY_FILE, key + "\n", { mode: 0o600 });
+  return key;
+}
+
+async function seed(): Promise<void> {
+  await waitUntilReady();
+  await adminCall("PUT", `/admin/tenants/${DEMO_TENANT}`, { name: "Demo tenant" });
+  await adminCall("PUT", `/admin/tenants/${DEMO_TENANT}/connections/${DEMO_CONNECTION}`, { provider: "sandbox", credentials: {} });
+  const policy = (await (await adminCall("PUT", "/admin/policies", parseYaml(readFileSync(POLICY_FILE, "utf8")))).json()) as { version: string };
+  const key = await demoKey();
+
+  console.log(`
+hangup-gateway is running on ${BASE}  (Ctrl-C stops it)
+  admin token:   ${vars.ADMIN_TOKEN}   (from .dev.vars)
+  demo tenant:   ${DEMO_TENANT}, connection "${DEMO_CONNECTION}" (the sandbox provider: no network)
+  demo API key:  ${key}
+  policy:        ${POLICY_FILE} published as ${policy.version}
+  API reference: ${BASE}/docs
+
+Hang up a sandbox call:
+  curl -s -X POST ${BASE}/v1/calls/call-123/hangup \\
+    -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
+    -d '{"connection":"${DEMO_CONNECTION}","reason":"trying the gateway"}'
+
+Then read its record:
+  curl -s '${BASE}/v1/calls/call-123?connection=${DEMO_CONNECTION}' -H 'Authorization: Bearer ${key}'
+
+Other outcomes: call ids starting ended-, unknown-, fail-, flaky-, badauth- (see README, "The sandbox").
+`);
+}
+
+seed().catch((error: unknown) => {
+  console.error(`npm start could not seed the gateway: ${error instanceof Error ? error.message : String(error)}`);
+  stop();
+  process.exitCode = 1;
+});

@@ -1,0 +1,48 @@
+/**
+ * The gateway's HTTP face: every route group mounted behind the guard it needs, one error format for
+ * everything, and the OpenAPI document generated from the same schemas that validate requests.
+ */
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { connectionRoutes } from "./admin/connections";
+import { keyRoutes } from "./admin/keys";
+import { tenantRoutes } from "./admin/tenants";
+import { requireAdmin, requireTenant } from "./auth/bearer";
+import { callRoutes } from "./calls/routes";
+import { accessLog } from "./http/access-log";
+import { docsRoutes } from "./http/docs-routes";
+import { limitBody, requireJsonBody } from "./http/guards";
+import { OPENAPI_CONFIG, OPENAPI_PATH } from "./http/openapi-config";
+import { handleError, problem, problemResponse } from "./http/problem";
+import { createRouter } from "./http/router";
+import { serviceRoutes } from "./http/service-routes";
+import { adminPolicyRoutes, tenantPolicyRoutes } from "./policy/routes";
+
+export const app = createRouter();
+
+app.use("*", requestId({ headerName: "X-Request-Id" }));
+app.use("*", accessLog);
+app.use("*", secureHeaders());
+app.use("/admin/*", limitBody, requireJsonBody, requireAdmin);
+app.use("/v1/*", limitBody, requireJsonBody, requireTenant);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
+app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "A tenant API key (hgw_…)" });
+
+const routes = app
+  .route("/", serviceRoutes)
+  .route("/", tenantRoutes)
+  .route("/", keyRoutes)
+  .route("/", connectionRoutes)
+  .route("/", adminPolicyRoutes)
+  .route("/", callRoutes)
+  .route("/", tenantPolicyRoutes);
+
+app.doc31(OPENAPI_PATH, OPENAPI_CONFIG);
+app.route("/", docsRoutes(() => app.getOpenAPI31Document(OPENAPI_CONFIG)));
+
+app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
+app.onError(handleError);
+
+/** The route types, for the typed client (`hc<AppType>`). */
+export type AppType = typeof routes;

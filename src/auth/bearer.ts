@@ -1,0 +1,44 @@
+/**
+ * The two ways in: the operator's ADMIN_TOKEN for /admin/*, a tenant API key for /v1/*.
+ * Both answer 401 problem+json with a `WWW-Authenticate` challenge and never say which part was wrong.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { ProblemError } from "../http/problem";
+import { getApiKeyByHash } from "../tenants/store";
+import { hashApiKey, looksLikeApiKey, secretsEqual } from "./api-keys";
+
+function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? "");
+  return match?.[1] ?? null;
+}
+
+function unauthorized(detail: string): ProblemError {
+  return new ProblemError(401, "unauthorized", detail, {}, { "www-authenticate": 'Bearer realm="hangup-gateway"' });
+}
+
+export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const expected = c.env.ADMIN_TOKEN;
+  if (!expected) {
+    throw new ProblemError(503, "not_configured", "ADMIN_TOKEN is not set, so the admin API is closed.");
+  }
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token || !(await secretsEqual(token, expected))) {
+    throw unauthorized("Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
+  }
+  await next();
+};
+
+export const requireTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = bearerToken(c.req.header("authorization"));
+  if (!key || !looksLikeApiKey(key)) {
+    throw unauthorized("Send a tenant API key as `Authorization: Bearer hgw_…`.");
+  }
+  const hash = await hashApiKey(key);
+  const record = await getApiKeyByHash(c.env, hash);
+  if (!record || !(await secretsEqual(record.hash, hash))) {
+    throw unauthorized("The API key is not valid or has been revoked.");
+  }
+  c.set("tenant", record.tenant);
+  await next();
+};

@@ -1,0 +1,30 @@
+/**
+ * The Worker's bindings. Secrets are optional on purpose: a missing secret is answered with 503 by the
+ * routes that need it, never by a crash.
+ */
+import type { CallObject } from "./calls/call-object";
+import type { LogFields } from "./http/access-log";
+
+export interface Env {
+  GATEWAY_KV: KVNamespace;
+  CALLS: DurableObjectNamespace<CallObject>;
+  /** Bearer token for /admin/*. */
+  ADMIN_TOKEN?: string;
+  /** base64 of 32 random bytes: the AES-256-GCM key for provider credentials at rest. */
+  CREDENTIALS_KEY?: string;
+  /** Optional Workers Analytics Engine dataset: one data point per request when bound (README, "Logs and metrics"). */
+  METRICS?: AnalyticsEngineDataset;
+  /** Tests only: the fake provider server on 127.0.0.1. */
+  FAKE_PROVIDER_URL?: string;
+}
+
+/** Hono's environment for every app and sub-app of the gateway. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    tenant: string;
+    requestId: string;
+    /** What a route adds to its request's log line (src/http/access-log.ts). */
+    logFields: LogFields | undefined;
+  };
+}

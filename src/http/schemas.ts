@@ -1,0 +1,64 @@
+/**
+ * Schemas shared by several routes. They validate requests and, through @hono/zod-openapi, are the
+ * OpenAPI document: one definition for both.
+ */
+import { z } from "@hono/zod-openapi";
+
+/** Tenant, connection and key ids (contract). */
+export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const Id = z.string().regex(ID_PATTERN, "must match ^[a-z0-9][a-z0-9_-]{0,62}$");
+
+/**
+ * A provider's call id. Providers differ (UUIDs, Twilio `CA…` sids, Telnyx `v3:…` control ids), so any
+ * printable text is accepted; it is always percent-encoded into provider paths.
+ */
+export const CallId = z
+  .string()
+  .min(1, "must not be empty")
+  .max(256)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+  .refine((id) => id !== "." && id !== "..", "must not be a dot segment")
+  .openapi({ example: "2f1c9a52-9a0d-4e4e-9f5b-6f1f4c1f0b11" });
+
+export const IsoDateTime = z.iso.datetime({ offset: true });
+export const E164 = z.string().regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +14155550100");
+
+export const OUTCOME_STATUSES = ["terminated", "already_ended", "not_found", "failed"] as const;
+export const OutcomeStatus = z.enum(OUTCOME_STATUSES);
+export type OutcomeStatus = z.infer<typeof OutcomeStatus>;
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().openapi({ example: "invalid_request" }),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough()
+  .openapi("Problem");
+
+/** The OpenAPI `responses` entry of an error, for `createRoute`. */
+export function problemResponses(...statuses: number[]) {
+  const out: Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }> = {};
+  for (const status of statuses) {
+    out[status] = { description: STATUS_TEXT[status] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } };
+  }
+  return out;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Malformed request",
+  401: "Missing or invalid credentials",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Conflict",
+  413: "Body too large",
+  415: "Unsupported media type",
+  422: "Invalid request body or parameters",
+  429: "Rate limited",
+  502: "Provider error",
+  503: "Not configured",
+};

@@ -1,0 +1,74 @@
+/**
+ * Small helpers every provider module uses to speak HTTP: joining the base URL with a path, encoding
+ * ids into path segments, Basic auth, and the readings that mean the same for every provider.
+ */
+import type { ProviderAnswer, Reading } from "./types";
+
+/**
+ * Refuses a call id that must never reach a provider. An empty id would address the collection
+ * (Plivo's DELETE .../Call/ hangs up every call on the account), and "." or ".." would be resolved
+ * away by URL parsing and address a parent resource.
+ */
+export function assertCallId(callId: string): void {
+  if (callId.trim() === "" || /^\.{1,2}$/.test(callId)) {
+    throw new Error("refusing to address a provider without a specific call id");
+  }
+}
+
+export function segment(value: string): string {
+  assertCallId(value);
+  return encodeURIComponent(value);
+}
+
+/** `base` keeps its own path: `http://127.0.0.1:9000/eu` + `/v1/x` → `http://127.0.0.1:9000/eu/v1/x`. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, "") + path;
+}
+
+export function basicAuth(user: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+export function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A field of a JSON object, if the body is one. */
+export function jsonField(body: string, field: string): unknown {
+  const parsed = parseJson(body);
+  return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>)[field] : undefined;
+}
+
+export function retryAfterMs(headers: Headers): number | undefined {
+  const value = headers.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * What an HTTP status means when the provider's own body says nothing more specific: shared by every
+ * provider so that 401, 429 and 5xx are read the same way everywhere.
+ */
+export function readGenericFailure(answer: ProviderAnswer, code?: string): Reading {
+  const { status } = answer;
+  if (status === 401 || status === 403) {
+    return { status: "failed", code, detail: `the provider rejected the credentials (HTTP ${status})`, credentialsRejected: true, retryable: false };
+  }
+  if (status === 429) {
+    return { status: "failed", code, detail: "the provider is rate limiting (HTTP 429)", retryable: true, retryAfterMs: retryAfterMs(answer.headers) };
+  }
+  if (status >= 500) {
+    return { status: "failed", code, detail: `the provider failed (HTTP ${status})`, retryable: true, retryAfterMs: retryAfterMs(answer.headers) };
+  }
+  return { status: "failed", code, detail: `the provider refused the request (HTTP ${status})`, retryable: false };
+}

@@ -1,0 +1,140 @@
+/**
+ * Sends one hangup to a provider and reads the answer: a timeout on every attempt, retries only for
+ * what may succeed next time (network errors, timeouts, 5xx, 429, or whatever the module marks
+ * retryable), full-jitter exponential backoff honouring Retry-After, all inside a total time budget.
+ * Rejected credentials are never retried. Every attempt is reported as it ends, for the call's record.
+ */
+import type { OutcomeStatus } from "../http/schemas";
+import type { HangupInput, OutboundRequest, ProviderAdapter, Reading } from "./types";
+
+export interface SendPolicy {
+  attemptTimeoutMs: number;
+  totalBudgetMs: number;
+  maxAttempts: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_SEND_POLICY: SendPolicy = {
+  attemptTimeoutMs: 5_000,
+  totalBudgetMs: 15_000,
+  maxAttempts: 4,
+  baseBackoffMs: 200,
+  maxBackoffMs: 2_000,
+};
+
+/** Provider bodies are read for a code and a few fields; more than this is not worth holding. */
+const MAX_BODY_CHARS = 16 * 1024;
+
+/** Less time than this left in the budget after a pause is not worth another attempt. */
+const MIN_USEFUL_ATTEMPT_MS = 100;
+
+export interface AttemptLog {
+  n: number;
+  started_at: string;
+  duration_ms: number;
+  http_status: number | null;
+  code?: string;
+  outcome: OutcomeStatus;
+  detail: string;
+  retryable: boolean;
+}
+
+export interface SendResult {
+  reading: Reading;
+  httpStatus: number | null;
+  attempts: AttemptLog[];
+}
+
+export interface SendOptions {
+  policy?: Partial<SendPolicy>;
+  fetcher?: (request: Request) => Promise<Response>;
+  onAttempt?: (attempt: AttemptLog) => void | Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** The clock the budget is measured with (tests pair it with `sleep`). */
+  now?: () => number;
+}
+
+/**
+ * A request that cannot be sent (a header value with a line break, a URL that does not parse) is a
+ * fault of the request, not of the network: refuse it before the first attempt instead of retrying it.
+ */
+function assertSendable(outbound: OutboundRequest): void {
+  const { protocol } = new URL(outbound.url);
+  if (protocol !== "https:" && protocol !== "http:") throw new Error(`refusing to send a hangup over ${protocol}`);
+  new Headers(outbound.headers);
+}
+
+function toRequest(outbound: OutboundRequest, signal: AbortSignal): Request {
+  return new Request(outbound.url, { method: outbound.method, headers: outbound.headers, body: outbound.body ?? null, signal });
+}
+
+async function readBody(response: Response): Promise<string> {
+  const text = await response.text();
+  return text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text;
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return "the provider did not answer in time";
+  }
+  return "the provider could not be reached";
+}
+
+export async function sendHangup<C>(
+  adapter: ProviderAdapter<C>,
+  input: HangupInput<C>,
+  options: SendOptions = {},
+): Promise<SendResult> {
+  const policy = { ...DEFAULT_SEND_POLICY, ...options.policy };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const fetcher = adapter.simulate ?? options.fetcher ?? ((r: Request) => fetch(r));
+  const outbound = await adapter.buildRequest(input);
+  assertSendable(outbound);
+  const deadline = now() + policy.totalBudgetMs;
+  const attempts: AttemptLog[] = [];
+
+  for (let n = 1; ; n++) {
+    const startedAt = now();
+    const timeout = Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - startedAt));
+    let reading: Reading;
+    let httpStatus: number | null = null;
+    try {
+      const response = await fetcher(toRequest(outbound, AbortSignal.timeout(timeout)));
+      httpStatus = response.status;
+      reading = adapter.readResponse({ status: response.status, headers: response.headers, body: await readBody(response) });
+    } catch (error) {
+      reading = { status: "failed", detail: describeNetworkError(error), retryable: true };
+    }
+
+    const attempt: AttemptLog = {
+      n,
+      started_at: new Date(startedAt).toISOString(),
+      duration_ms: now() - startedAt,
+      http_status: httpStatus,
+      outcome: reading.status,
+      detail: reading.detail,
+      retryable: reading.status === "failed" && reading.retryable === true && !reading.credentialsRejected,
+      ...(reading.code !== undefined ? { code: reading.code } : {}),
+    };
+    attempts.push(attempt);
+    await options.onAttempt?.(attempt);
+
+    if (!attempt.retryable) return { reading, httpStatus, attempts };
+    if (n >= policy.maxAttempts) {
+      return { reading: { ...reading, detail: `${reading.detail}; gave up after ${n} attempts` }, httpStatus, attempts };
+    }
+    const backoff = Math.max(
+      reading.retryAfterMs ?? 0,
+      random() * Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** (n - 1)),
+    );
+    // No time left for the pause and a useful attempt after it: stop with what we know.
+    if (now() + backoff + MIN_USEFUL_ATTEMPT_MS >= deadline) {
+      return { reading: { ...reading, detail: `${reading.detail}; gave up after ${n} attempts (time budget spent)` }, httpStatus, attempts };
+    }
+    await sleep(backoff);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * A fake telephony provider on 127.0.0.1: one HTTP server that answers every provider's hangup in that
+ * provider's documented dialect (one module per provider beside this file). It records every request so
+ * tests can check exactly what left the gateway, and can be scripted per call id to answer anything a
+ * real provider documents (errors, odd bodies, delays). Used by the test suite, the benchmarks and the
+ * load run.
+ *
+ * Control API (JSON):
+ *   GET  /__requests?call=<id>   requests whose path or body carried that call id (all without ?call)
+ *   POST /__script               { call_id, responses: [{ status, body?, headers?, delay_ms?, reset? }] }
+ *                                answered in order for that call id, then the provider's default
+ *   POST /__reset                forget requests and scripts
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { alohaaRoutes } from "./alohaa";
+import { callabRoutes } from "./callab";
+import { plivoRoutes } from "./plivo";
+import { telnyxRoutes } from "./telnyx";
+import { tryvoxRoutes } from "./tryvox";
+import { twilioRoutes } from "./twilio";
+import { vonageRoutes } from "./vonage";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  at: number;
+}
+
+export interface ScriptedResponse {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Wait this long before answering (a slow provider). */
+  delay_ms?: number;
+  /** Destroy the socket instead of answering (a connection reset). */
+  reset?: boolean;
+}
+
+export interface FakeReply {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+/** A provider's routes: return a reply for requests it owns, or undefined to pass. */
+export interface FakeProviderRoutes {
+  name: string;
+  /** The call id this request addresses, or undefined if it is not one of this provider's requests. */
+  callId(request: RecordedRequest): string | undefined;
+  /** The documented default answer; `state` remembers which calls this fake has already hung up. */
+  answer(request: RecordedRequest, callId: string, state: FakeState): FakeReply;
+}
+
+export interface FakeState {
+  ended: Set<string>;
+  /** Commands already carried out, for providers that ignore a repeated command id (Telnyx). */
+  commandIds: Set<string>;
+}
+
+const PROVIDERS: FakeProviderRoutes[] = [plivoRoutes, alohaaRoutes, tryvoxRoutes, callabRoutes, twilioRoutes, telnyxRoutes, vonageRoutes];
+
+/** Call ids with these prefixes get the documented answer for that situation from every provider. */
+export const FAKE_CALL_PREFIXES = {
+  ended: "ended-",
+  unknown: "unknown-",
+} as const;
+
+export interface FakeProvider {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, reply: FakeReply): void {
+  res.writeHead(reply.status, { ...(reply.body ? { "content-type": "application/json" } : {}), ...reply.headers });
+  res.end(reply.body ?? "");
+}
+
+export async function startFakeProvider(port = 0): Promise<FakeProvider> {
+  const requests: RecordedRequest[] = [];
+  const scripts = new Map<string, ScriptedResponse[]>();
+  const state: FakeState = { ended: new Set(), commandIds: new Set() };
+
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/__requests") {
+      const call = url.searchParams.get("call");
+      const list = call ? requests.filter((r) => r.path.includes(encodeURIComponent(call)) || r.body.includes(call)) : requests;
+      return send(res, { status: 200, body: JSON.stringify(list) });
+    }
+    if (url.pathname === "/__script" && req.method === "POST") {
+      const { call_id, responses } = JSON.parse(body) as { call_id: string; responses: ScriptedResponse[] };
+      scripts.set(call_id, [...responses]);
+      return send(res, { status: 204 });
+    }
+    if (url.pathname === "/__reset" && req.method === "POST") {
+      requests.length = 0;
+      scripts.clear();
+      state.ended.clear();
+      state.commandIds.clear();
+      return send(res, { status: 204 });
+    }
+
+    const recorded: RecordedRequest = {
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")])),
+      body,
+      at: Date.now(),
+    };
+    requests.push(recorded);
+
+    for (const provider of PROVIDERS) {
+      const callId = provider.callId(recorded);
+      if (callId === undefined) continue;
+      const scripted = scripts.get(callId)?.shift();
+      if (scripted) {
+        if (scripted.delay_ms) await new Promise((r) => setTimeout(r, scripted.delay_ms));
+        if (scripted.reset) return req.socket.destroy();
+        return send(res, scripted);
+      }
+      return send(res, provider.answer(recorded, callId, state));
+    }
+    send(res, { status: 404, body: JSON.stringify({ error: "no fake provider route" }) });
+  });
+
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    requests,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
