@@ -26,6 +26,12 @@ export const DEFAULT_SEND_POLICY: SendPolicy = {
 /** Provider bodies are read for a code and a few fields; more than this is not worth holding. */
 const MAX_BODY_CHARS = 16 * 1024;
 
+/** A provider code longer than this is not a code; it is cut so the record stays small. */
+const MAX_CODE_CHARS = 64;
+
+/** Credential values shorter than this are not scrubbed (they would match ordinary words). */
+const MIN_SCRUBBED_SECRET_CHARS = 6;
+
 /** Less time than this left in the budget after a pause is not worth another attempt. */
 const MIN_USEFUL_ATTEMPT_MS = 100;
 
@@ -75,6 +81,27 @@ async function readBody(response: Response): Promise<string> {
   return text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text;
 }
 
+/** Every string value of the credentials, for scrubbing. */
+function secretValues(credentials: unknown): string[] {
+  if (!credentials || typeof credentials !== "object") return [];
+  return Object.values(credentials).filter((v): v is string => typeof v === "string" && v.length >= MIN_SCRUBBED_SECRET_CHARS);
+}
+
+/**
+ * A provider may echo what it was sent (a key in an error message, an account id in a code): whatever
+ * its answer carried into the reading is scrubbed of the connection's credential values before it is
+ * stored, logged or returned.
+ */
+function scrub(reading: Reading, secrets: string[]): Reading {
+  let { detail, code } = reading;
+  for (const secret of secrets) {
+    detail = detail.replaceAll(secret, "[redacted]");
+    code = code?.replaceAll(secret, "[redacted]");
+  }
+  if (code !== undefined && code.length > MAX_CODE_CHARS) code = code.slice(0, MAX_CODE_CHARS);
+  return { ...reading, detail, ...(code !== undefined ? { code } : {}) };
+}
+
 function describeNetworkError(error: unknown): string {
   if (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return "the provider did not answer in time";
@@ -94,6 +121,7 @@ export async function sendHangup<C>(
   const fetcher = adapter.simulate ?? options.fetcher ?? ((r: Request) => fetch(r));
   const outbound = await adapter.buildRequest(input);
   assertSendable(outbound);
+  const secrets = secretValues(input.credentials);
   const deadline = now() + policy.totalBudgetMs;
   const attempts: AttemptLog[] = [];
 
@@ -105,7 +133,7 @@ export async function sendHangup<C>(
     try {
       const response = await fetcher(toRequest(outbound, AbortSignal.timeout(timeout)));
       httpStatus = response.status;
-      reading = adapter.readResponse({ status: response.status, headers: response.headers, body: await readBody(response) });
+      reading = scrub(adapter.readResponse({ status: response.status, headers: response.headers, body: await readBody(response) }), secrets);
     } catch (error) {
       reading = { status: "failed", detail: describeNetworkError(error), retryable: true };
     }
