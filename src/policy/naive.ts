@@ -1,0 +1,12 @@
+/**
+ * The reference evaluation: every rule of the document, no index. Tests check that `evaluate` (which
+ * looks only at the rules indexed for the event) decides exactly as this does; the benchmarks measure
+ * what the index saves.
+ */
+import type { CompiledPolicy } from "./compile";
+import { decide, noPolicyDecision } from "./evaluate";
+import type { Decision, PolicyEvent } from "./types";
+
+export function evaluateNaive(policy: CompiledPolicy | null, event: PolicyEvent): Decision {
+  return policy ? decide(policy, event, policy.rules) : noPolicyDecision(event.kind);
+}
