@@ -7,6 +7,16 @@ import type { Decision } from "../policy/types";
 import type { AttemptLog } from "../providers/send-hangup";
 
 export type CallState = "live" | "hanging_up" | "ended";
+
+/**
+ * A JSON object read back from storage. Its values are typed `{} | null` rather than `unknown` so that
+ * the record stays serializable in the types of the Durable Object's RPC answers (`unknown` is not,
+ * and would erase the record from them); a recursive JSON type is too deep for Hono's response types.
+ */
+export type JsonObject = Record<string, {} | null>;
+
+/** Fraud flags one call may carry, all signals together: enough for any real use, bounded for storage. */
+export const MAX_FLAGS_PER_CALL = 100;
 export type HangupSource = "api" | "policy";
 
 /** The answer of POST /v1/calls/{call_id}/hangup: identical for every request about the same call. */
@@ -37,7 +47,40 @@ export interface HangupRecord {
 export interface CallEvent {
   at: string;
   type: string;
-  data: Record<string, unknown>;
+  data: JsonObject;
+}
+
+/** A registered call: when it was registered and the latest automatic-termination decision about it. */
+export interface RegistrationRecord {
+  registered_at: string;
+  decision: Decision;
+  evaluated_at: string;
+}
+
+/**
+ * The outcome webhook of a call: `pending` until delivered (`delivered`), given up after the bounded
+ * retries (`failed`), or never sent because the tenant had no webhook (`not_configured`).
+ */
+export type WebhookStatus = "pending" | "delivered" | "failed" | "not_configured";
+
+/** One POST to the tenant's webhook. Neither the signature nor the secret is kept. */
+export interface WebhookDelivery {
+  n: number;
+  attempted_at: string;
+  duration_ms: number;
+  /** The receiver's status; null when it could not be reached or did not answer in time. */
+  http_status: number | null;
+  error: string | null;
+  /** When the next attempt is due after this failed one; null after a success or the last attempt. */
+  next_attempt_at: string | null;
+}
+
+export interface WebhookRecord {
+  /** The `webhook-id` header: the same on every attempt. */
+  id: string;
+  status: WebhookStatus;
+  next_attempt_at: string | null;
+  deliveries: WebhookDelivery[];
 }
 
 /** The answer of GET /v1/calls/{call_id}. */
@@ -52,12 +95,30 @@ export interface CallRecord {
   from: string | null;
   to: string | null;
   flags: string[];
-  metadata: Record<string, unknown> | null;
+  metadata: JsonObject | null;
+  registration: RegistrationRecord | null;
   hangup: HangupRecord | null;
   attempts: AttemptLog[];
+  webhook: WebhookRecord | null;
   events: CallEvent[];
   created_at: string;
   updated_at: string;
+}
+
+/** What a registration says about a call beyond who it belongs to. */
+export interface CallDetails {
+  /** ISO-8601 UTC. */
+  started_at: string;
+  from: string | null;
+  to: string | null;
+  /** Lower-case, without duplicates: the policy compares flags case-insensitively. */
+  flags: string[];
+  metadata: JsonObject | null;
+}
+
+/** A call the object is watching for automatic termination: registered, live, never hung up. */
+export interface WatchedCall extends CallIdentity, CallDetails {
+  registration: RegistrationRecord;
 }
 
 /** Who the call belongs to; the object's name is derived from the same three ids. */

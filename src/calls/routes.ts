@@ -5,6 +5,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { addLogFields } from "../http/access-log";
 import { sha256Hex } from "../http/encoding";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
@@ -76,6 +77,7 @@ export const callRoutes = createRouter()
       call: { call_id },
       now: Date.now(),
     });
+    addLogFields(c, { connection: connection.id, policy_version: decision.policy_version });
     if (!decision.allowed) {
       throw new ProblemError(403, "policy_denied", "A policy forbids this hangup; nothing was sent to the provider.", { decision });
     }
@@ -95,12 +97,14 @@ export const callRoutes = createRouter()
     if (result.kind === "idempotency_mismatch") {
       throw new ProblemError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request body.");
     }
+    addLogFields(c, { outcome: result.outcome.status, replayed: result.replayed });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.outcome, 200);
   })
   .openapi(getCallRoute, async (c) => {
     const { call_id } = c.req.valid("param");
     const { connection } = c.req.valid("query");
+    addLogFields(c, { connection });
     const record = await callStub(c.env, c.get("tenant"), connection, call_id).record();
     if (!record) throw new ProblemError(404, "not_found", "No record of this call on this connection.");
     return c.json(record, 200);

@@ -10,6 +10,11 @@
  *   POST /__script               { call_id, responses: [{ status, body?, headers?, delay_ms?, reset? }] }
  *                                answered in order for that call id, then the provider's default
  *   POST /__reset                forget requests and scripts
+ *
+ * Webhook receivers (the gateway's outcome webhooks), one per <name>, kept apart from provider requests:
+ *   POST /__webhooks/<name>      a delivery: recorded, answered with the next scripted reply or 204
+ *   GET  /__webhooks/<name>      the deliveries received: [{ method, path, headers, body, at }]
+ *   PUT  /__webhooks/<name>      { responses: [{ status, body?, delay_ms? }] } answered in order, then 204
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -92,6 +97,8 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
   const requests: RecordedRequest[] = [];
   const scripts = new Map<string, ScriptedResponse[]>();
   const state: FakeState = { ended: new Set(), commandIds: new Set() };
+  const webhookDeliveries = new Map<string, RecordedRequest[]>();
+  const webhookScripts = new Map<string, ScriptedResponse[]>();
 
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -106,9 +113,24 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       scripts.set(call_id, [...responses]);
       return send(res, { status: 204 });
     }
+    const receiver = /^\/__webhooks\/([\w-]+)$/.exec(url.pathname)?.[1];
+    if (receiver && req.method === "PUT") {
+      webhookScripts.set(receiver, (JSON.parse(body) as { responses: ScriptedResponse[] }).responses);
+      return send(res, { status: 204 });
+    }
+    if (receiver && req.method === "GET") return send(res, { status: 200, body: JSON.stringify(webhookDeliveries.get(receiver) ?? []) });
+    if (receiver && req.method === "POST") {
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]));
+      webhookDeliveries.set(receiver, [...(webhookDeliveries.get(receiver) ?? []), { method: "POST", path: url.pathname, headers, body, at: Date.now() }]);
+      const scripted = webhookScripts.get(receiver)?.shift();
+      if (scripted?.delay_ms) await new Promise((r) => setTimeout(r, scripted.delay_ms));
+      return send(res, scripted ?? { status: 204 });
+    }
     if (url.pathname === "/__reset" && req.method === "POST") {
       requests.length = 0;
       scripts.clear();
+      webhookDeliveries.clear();
+      webhookScripts.clear();
       state.ended.clear();
       state.commandIds.clear();
       return send(res, { status: 204 });

@@ -1,0 +1,37 @@
+/**
+ * Twilio status callbacks (`statusCallback`): a form POST with `CallSid` and `CallStatus`, signed in
+ * `X-Twilio-Signature`: the base64 HMAC-SHA1, keyed by the account's auth token, of the full URL
+ * Twilio called followed by every form parameter, sorted by name, as name then value with nothing
+ * between. A call has ended when its status is completed, busy, failed, no-answer or canceled.
+ */
+import { anySignatureMatches, authToken, hmacBase64 } from "./hmac";
+import { formParams, formValue, sortedParams, type Param } from "./read";
+import type { CallbackDialect, CallbackRequest } from "./types";
+
+const SIGNATURE_HEADER = "x-twilio-signature";
+const ENDED_STATUSES = new Set(["completed", "busy", "failed", "no-answer", "canceled"]);
+
+/** The string Twilio signs for a form POST. */
+export function twilioSigningString(url: string, params: readonly Param[]): string {
+  return url + sortedParams(params).map(([name, value]) => name + value).join("");
+}
+
+export const twilioCallbacks: CallbackDialect = {
+  provider: "twilio",
+
+  async verify(request: CallbackRequest, credentials: unknown) {
+    const signature = request.headers.get(SIGNATURE_HEADER);
+    const token = authToken(credentials);
+    if (!signature || !token) return false;
+    const expected = await hmacBase64("SHA-1", token, twilioSigningString(request.url, formParams(request)));
+    return anySignatureMatches(expected, [signature.trim()]);
+  },
+
+  parse(request) {
+    const params = formParams(request);
+    const callId = formValue(params, "CallSid");
+    const status = formValue(params, "CallStatus");
+    if (!callId || !status) return null;
+    return { callId, status, ended: ENDED_STATUSES.has(status.toLowerCase()) };
+  },
+};

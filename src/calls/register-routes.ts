@@ -1,0 +1,137 @@
+/**
+ * Tenant routes that put a call under policy-driven automatic termination: register it, then signal
+ * fraud flags or its end. The route authenticates, validates, asks the policy whether the tenant may
+ * register at all, and hands the rest to the call's Durable Object, which evaluates, hangs up through
+ * the same exactly-once path as an API hangup, and sets its alarm for the deadline.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import { addLogFields } from "../http/access-log";
+import { sha256Hex } from "../http/encoding";
+import { ProblemError } from "../http/problem";
+import { createRouter } from "../http/router";
+import { problemResponses } from "../http/schemas";
+import { loadActivePolicy } from "../policy/active";
+import { evaluate } from "../policy/evaluate";
+import { callStub } from "./call-stub";
+import { MAX_FLAGS_PER_CALL, type JsonObject } from "./model";
+import { requireConnection } from "./routes";
+import { CallIdParam, CallRecordSchema, RegisterBody, SignalBody } from "./schemas";
+import { normalizeFlags } from "./watch";
+
+const TAG = "Calls";
+
+/** How far ahead of the gateway's clock a started_at may be: clocks differ, calls do not start in the future. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+const registerRoute = createRoute({
+  method: "post",
+  path: "/v1/calls",
+  tags: [TAG],
+  summary: "Register a live call for automatic termination",
+  description:
+    "Stores the call and evaluates the active policy at once: an enforced fraud_flags or exceeded max_duration rule hangs it up " +
+    "before this answers (through the same exactly-once hangup as the API, reason `policy:<rule>`); otherwise it is hung up " +
+    "at its deadline. Sending the same registration again answers 200 with the current record and `Idempotent-Replayed: true`; " +
+    "different details for a registered call, or registering a call that was already hung up, is 409.",
+  security: [{ tenantKey: [] }],
+  request: { body: { required: true, content: { "application/json": { schema: RegisterBody } } } },
+  responses: {
+    201: { description: "Registered: the call's record, with the decision and any hangup it caused", content: { "application/json": { schema: CallRecordSchema } } },
+    200: {
+      description: "The same registration again: the current record",
+      headers: { "Idempotent-Replayed": { schema: { type: "string", enum: ["true"] } } },
+      content: { "application/json": { schema: CallRecordSchema } },
+    },
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+  },
+});
+
+const signalRoute = createRoute({
+  method: "post",
+  path: "/v1/calls/{call_id}/signals",
+  tags: [TAG],
+  summary: "Add fraud flags to a call, or say it ended",
+  description:
+    "Flags are added (once each) and the policy is evaluated at once: a matching enforced fraud_flags rule hangs the call up " +
+    "before this answers. `ended: true` marks the call over: it is no longer watched and not hung up. 404 for a call that " +
+    "was never registered nor hung up.",
+  security: [{ tenantKey: [] }],
+  request: {
+    params: CallIdParam,
+    body: { required: true, content: { "application/json": { schema: SignalBody } } },
+  },
+  responses: {
+    200: { description: "The call's record after the signal", content: { "application/json": { schema: CallRecordSchema } } },
+    ...problemResponses(400, 401, 404, 413, 415, 422, 429),
+  },
+});
+
+/** Identifies a registration request, so that its retry is told apart from a different registration. */
+function registrationFingerprint(body: { started_at?: string; from?: string; to?: string; metadata?: Record<string, unknown> }, flags: string[]) {
+  return sha256Hex(JSON.stringify([body.started_at ?? null, body.from ?? null, body.to ?? null, [...flags].sort(), body.metadata ?? null]));
+}
+
+export const registrationRoutes = createRouter()
+  .openapi(registerRoute, async (c) => {
+    const body = c.req.valid("json");
+    const tenant = c.get("tenant");
+    const connection = await requireConnection(c, body.connection);
+    const now = Date.now();
+    if (body.started_at && Date.parse(body.started_at) > now + MAX_CLOCK_SKEW_MS) {
+      const errors = [{ path: "started_at", message: "must not be in the future" }];
+      throw new ProblemError(422, "invalid_request", "The request body is not valid: started_at: must not be in the future", { errors });
+    }
+    const startedAt = new Date(body.started_at ?? now).toISOString();
+    const flags = normalizeFlags(body.flags ?? []);
+
+    const decision = evaluate(await loadActivePolicy(c.env), {
+      kind: "call",
+      tenant,
+      connection: connection.id,
+      provider: connection.provider,
+      call: { call_id: body.call_id, started_at: startedAt, flags, ...(body.from ? { from: body.from } : {}), ...(body.to ? { to: body.to } : {}) },
+      now,
+    });
+    addLogFields(c, { connection: connection.id, policy_version: decision.policy_version });
+    if (!decision.allowed) {
+      throw new ProblemError(403, "policy_denied", "A policy forbids registering this call; nothing was stored.", { decision });
+    }
+
+    const result = await callStub(c.env, tenant, connection.id, body.call_id).register({
+      tenant,
+      connection: connection.id,
+      call_id: body.call_id,
+      provider: connection.provider,
+      started_at: startedAt,
+      from: body.from ?? null,
+      to: body.to ?? null,
+      flags,
+      // Parsed JSON holds no `undefined`, which is all that tells `unknown` from the record's JSON type.
+      metadata: (body.metadata ?? null) as JsonObject | null,
+      fingerprint: await registrationFingerprint(body, flags),
+      decision,
+    });
+    if (result.kind === "conflict") throw new ProblemError(409, "conflict", result.detail);
+    if (result.record.hangup?.outcome) addLogFields(c, { outcome: result.record.hangup.outcome.status });
+    if (result.kind === "replayed") {
+      c.header("Idempotent-Replayed", "true");
+      return c.json(result.record, 200);
+    }
+    return c.json(result.record, 201);
+  })
+  .openapi(signalRoute, async (c) => {
+    const { call_id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const connection = await requireConnection(c, body.connection);
+    addLogFields(c, { connection: connection.id });
+    const result = await callStub(c.env, c.get("tenant"), connection.id, call_id).signal({
+      flags: normalizeFlags(body.flags ?? []),
+      ended: body.ended ?? false,
+    });
+    if (result.kind === "unknown") throw new ProblemError(404, "not_found", "No registered call with this id on this connection.");
+    if (result.kind === "too_many_flags") {
+      throw new ProblemError(422, "invalid_request", `A call carries at most ${MAX_FLAGS_PER_CALL} flags; nothing was added.`);
+    }
+    if (result.record.hangup?.outcome) addLogFields(c, { outcome: result.record.hangup.outcome.status });
+    return c.json(result.record, 200);
+  });
