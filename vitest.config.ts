@@ -5,22 +5,44 @@ import { defineConfig } from "vitest/config";
 export const TEST_ADMIN_TOKEN = "test-admin-token";
 export const TEST_CREDENTIALS_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
+// Two kinds of test: "workers" run inside workerd with real KV and Durable Objects; "node" drive a real
+// `wrangler dev` from outside, as a browser, an operator's CLI or a client program would.
 export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-          CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
-          FAKE_PROVIDER_URL: inject("fakeProviderUrl"),
+  test: {
+    // Every request writes an access-log line (src/http/access-log.ts); printed, they would bury the test
+    // output. test/access-log.test.ts checks them through a spy, which sees them all the same.
+    onConsoleLog: (log) => !log.startsWith('{"level":"info","msg":"request"'),
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
+                FAKE_PROVIDER_URL: inject("fakeProviderUrl"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          globalSetup: ["./test/global-setup.ts"],
+          include: ["test/*.test.ts"],
+          testTimeout: 30_000,
         },
       },
-    })),
-  ],
-  test: {
-    globalSetup: ["./test/global-setup.ts"],
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 60_000,
+          // Each file starts its own wrangler dev (and Chromium); one at a time is kinder to small machines.
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

@@ -3,11 +3,16 @@
  * routes that need it, never by a crash.
  */
 import type { CallObject } from "./calls/call-object";
+import type { ConnectionHealth } from "./calls/connection-health";
 import type { LogFields } from "./http/access-log";
 
 export interface Env {
   GATEWAY_KV: KVNamespace;
   CALLS: DurableObjectNamespace<CallObject>;
+  /** One object per (tenant, connection): its provider's circuit breaker (README, "Failing providers"). */
+  CONNECTION_HEALTH: DurableObjectNamespace<ConnectionHealth>;
+  /** Requests per minute per tenant on /v1/* (README, "Limits and abuse"); absent: no limit. */
+  TENANT_RATE_LIMITER?: RateLimit;
   /** Bearer token for /admin/*. */
   ADMIN_TOKEN?: string;
   /** base64 of 32 random bytes: the AES-256-GCM key for provider credentials at rest. */

@@ -35,7 +35,9 @@ const ConnectionBody = z
       .openapi({ description: "`unsigned-ok` accepts status callbacks from providers that do not sign them" }),
   })
   .strict()
-  .openapi("ConnectionRequest");
+  .openapi("ConnectionRequest", {
+    example: { provider: "plivo", credentials: { auth_id: "MAXXXXXXXXXXXXXXXXXX", auth_token: "<plivo auth token>" } },
+  });
 
 const ConnectionSchema = z
   .object({
@@ -48,7 +50,17 @@ const ConnectionSchema = z
     created_at: z.string(),
     updated_at: z.string(),
   })
-  .openapi("Connection");
+  .openapi("Connection", {
+    example: {
+      id: "plivo-main",
+      tenant: "acme",
+      provider: "plivo",
+      callbacks: "signed",
+      credential_fields: ["auth_id", "auth_token"],
+      created_at: "2026-05-01T09:32:00.000Z",
+      updated_at: "2026-05-01T09:32:00.000Z",
+    },
+  });
 
 const putConnectionRoute = createRoute({
   method: "put",

@@ -12,7 +12,7 @@ import { TenantParam } from "./tenants";
 
 const TAG = "Admin";
 
-const KeyBody = z.object({ name: z.string().min(1).max(200).optional() }).strict().openapi("KeyRequest");
+const KeyBody = z.object({ name: z.string().min(1).max(200).optional() }).strict().openapi("KeyRequest", { example: { name: "billing-service" } });
 
 const IssuedKey = z
   .object({
@@ -21,7 +21,14 @@ const IssuedKey = z
     name: z.string().optional(),
     created_at: z.string(),
   })
-  .openapi("IssuedKey");
+  .openapi("IssuedKey", {
+    example: {
+      id: "k3j9x0a1b2c3",
+      key: "hgw_k3j9x0a1b2c3_Q2hhbmdlIG1lOiB0aGlzIGlzIGFuIGV4YW1wbGUga2V5IQ",
+      name: "billing-service",
+      created_at: "2026-05-01T09:31:00.000Z",
+    },
+  });
 
 const issueKeyRoute = createRoute({
   method: "post",

@@ -38,7 +38,7 @@ const TenantBody = z
       .optional(),
   })
   .strict()
-  .openapi("TenantRequest");
+  .openapi("TenantRequest", { example: { name: "Acme Telecom", webhook: { url: "https://example.com/hooks/hangup" } } });
 
 const TenantSchema = z
   .object({
@@ -48,7 +48,15 @@ const TenantSchema = z
     created_at: z.string(),
     updated_at: z.string(),
   })
-  .openapi("Tenant");
+  .openapi("Tenant", {
+    example: {
+      id: "acme",
+      name: "Acme Telecom",
+      webhook: { url: "https://example.com/hooks/hangup", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+      created_at: "2026-05-01T09:30:00.000Z",
+      updated_at: "2026-05-01T09:30:00.000Z",
+    },
+  });
 
 const putTenantRoute = createRoute({
   method: "put",

@@ -7,6 +7,7 @@
  * Only the parts of OpenAPI 3.1 that a reader needs are rendered: operations grouped by tag (parameters,
  * request body, responses, examples) and the component schemas they link to.
  */
+import { DOCS_STYLE } from "./docs-style";
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
 type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -95,6 +96,12 @@ interface Operation {
   op: OperationObject;
 }
 
+interface TagGroup {
+  name: string;
+  description?: string;
+  operations: Operation[];
+}
+
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** Text to HTML text or attribute value. */
@@ -123,10 +130,6 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9_]+/g, "-").replace(/^-|-$/g, "");
 }
 
-function json(value: unknown): string {
-  return JSON.stringify(value, null, 2);
-}
-
 /** "string", "integer | null", `"a" | "b"`, "array of Decision", with component names linked. */
 function typeLabel(schema: SchemaObject | Reference | undefined): string {
   if (!schema) return "any";
@@ -138,7 +141,7 @@ function typeLabel(schema: SchemaObject | Reference | undefined): string {
   if (schema.enum) return schema.enum.map((v) => `<code>${escapeHtml(JSON.stringify(v))}</code>`).join(" | ");
   const variants = schema.oneOf ?? schema.anyOf;
   if (variants) return variants.map(typeLabel).join(" | ");
-  if (schema.allOf) return schema.allOf.map(typeLabel).join(" &amp; ");
+  if (schema.allOf) return allOfLabel(schema.allOf);
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
   if (!types.length) return "any";
   return types
@@ -152,19 +155,39 @@ function typeLabel(schema: SchemaObject | Reference | undefined): string {
     .join(" | ");
 }
 
+/**
+ * zod-to-openapi wraps a `$ref` in allOf to annotate it (`[ref, { description }]`, or `[ref, { type: [..., "null"] }]`
+ * for a nullable one): the reader needs the referenced type, and whether it may be null.
+ */
+function allOfLabel(members: SchemaObject[]): string {
+  const refs = members.filter((member) => member.$ref);
+  if (refs.length !== 1) return members.map(typeLabel).join(" &amp; ");
+  const nullable = members.some((member) => Array.isArray(member.type) && member.type.includes("null"));
+  return typeLabel(refs[0]) + (nullable ? " | null" : "");
+}
+
+/** A schema's description, also when an allOf wrapper carries it. */
+function descriptionOf(schema: SchemaObject): string | undefined {
+  return schema.description ?? schema.allOf?.find((member) => member.description)?.description;
+}
+
 /** The validation rules a reader should know, as short text. */
 function constraints(schema: SchemaObject | Reference | undefined): string {
   if (!schema || isReference(schema)) return "";
   const rules: string[] = [];
   if (schema.pattern !== undefined) rules.push(`pattern <code>${escapeHtml(schema.pattern)}</code>`);
-  if (schema.minLength !== undefined) rules.push(`at least ${schema.minLength} characters`);
-  if (schema.maxLength !== undefined) rules.push(`at most ${schema.maxLength} characters`);
-  if (schema.minimum !== undefined) rules.push(`≥ ${schema.minimum}`);
-  if (schema.maximum !== undefined) rules.push(`≤ ${schema.maximum}`);
-  if (schema.minItems !== undefined) rules.push(`at least ${schema.minItems} items`);
-  if (schema.maxItems !== undefined) rules.push(`at most ${schema.maxItems} items`);
+  if (schema.minLength !== undefined) rules.push(`at least ${count(schema.minLength, "character")}`);
+  if (schema.maxLength !== undefined) rules.push(`at most ${count(schema.maxLength, "character")}`);
+  if (schema.minimum !== undefined) rules.push(`≥ ${escapeHtml(schema.minimum)}`);
+  if (schema.maximum !== undefined) rules.push(`≤ ${escapeHtml(schema.maximum)}`);
+  if (schema.minItems !== undefined) rules.push(`at least ${count(schema.minItems, "item")}`);
+  if (schema.maxItems !== undefined) rules.push(`at most ${count(schema.maxItems, "item")}`);
   if (schema.default !== undefined) rules.push(`default <code>${escapeHtml(JSON.stringify(schema.default))}</code>`);
   return rules.length ? `<span class="rules">${rules.join("; ")}</span>` : "";
+}
+
+function count(n: number, noun: string): string {
+  return `${escapeHtml(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function exampleOf(schema: SchemaObject | Reference | undefined): unknown {
@@ -178,7 +201,7 @@ function propertyRows(schema: SchemaObject, prefix = ""): string {
   return Object.entries(schema.properties ?? {})
     .map(([name, property]) => {
       const row = `<tr><td><code>${escapeHtml(prefix + name)}</code>${required.has(name) ? "" : ' <span class="optional">optional</span>'}</td>
-<td>${typeLabel(property)}</td><td>${prose(property.description)} ${constraints(property)}</td></tr>`;
+<td>${typeLabel(property)}</td><td>${prose(descriptionOf(property))} ${constraints(property)}</td></tr>`;
       const nested = !property.$ref && property.properties ? property : property.items?.properties ? property.items : null;
       return nested ? row + propertyRows(nested, `${prefix}${name}${nested === property ? "" : "[]"}.`) : row;
     })
@@ -191,7 +214,7 @@ function propertyTable(schema: SchemaObject): string {
 }
 
 function exampleBlock(example: unknown): string {
-  return example === undefined ? "" : `<details open><summary>Example</summary><pre><code>${escapeHtml(json(example))}</code></pre></details>`;
+  return example === undefined ? "" : `<details open><summary>Example</summary><pre><code>${escapeHtml(JSON.stringify(example, null, 2))}</code></pre></details>`;
 }
 
 function renderParameters(parameters: (ParameterObject | Reference)[]): string {
@@ -212,13 +235,16 @@ function exampleValue(example: unknown): string {
   return example === undefined ? "" : ` <span class="example">e.g. <code>${escapeHtml(typeof example === "string" ? example : JSON.stringify(example))}</code></span>`;
 }
 
-function renderContent(content: Record<string, MediaTypeObject> | undefined, schemas: Record<string, SchemaObject>): string {
+/** A body's media types and schemas; its example too when `schemas` is given to look named schemas up in. */
+function renderContent(content: Record<string, MediaTypeObject> | undefined, schemas?: Record<string, SchemaObject>): string {
   return Object.entries(content ?? {})
     .map(([mediaType, media]) => {
+      const line = `<p class="media"><code>${escapeHtml(mediaType)}</code> ${typeLabel(media.schema)}</p>`;
+      if (!schemas) return line;
       const named = media.schema && isReference(media.schema) ? schemaName(media.schema.$ref) : null;
       const example = media.example ?? exampleOf(named ? schemas[named] : media.schema);
       const inline = media.schema && !isReference(media.schema) ? propertyTable(media.schema) : "";
-      return `<p class="media"><code>${escapeHtml(mediaType)}</code> ${typeLabel(media.schema)}</p>${inline}${exampleBlock(example)}`;
+      return `${line}${inline}${exampleBlock(example)}`;
     })
     .join("\n");
 }
@@ -236,8 +262,10 @@ function renderResponses(responses: OperationObject["responses"], schemas: Recor
         .filter((entry): entry is [string, { description?: string; schema?: SchemaObject | Reference }] => !isReference(entry[1]))
         .map(([name, header]) => `<p class="header">Header <code>${escapeHtml(name)}</code>: ${typeLabel(header.schema)} ${prose(header.description)}</p>`)
         .join("");
-      const kind = status.startsWith("2") ? "ok" : status.startsWith("3") ? "redirect" : "error";
-      return `<li class="response"><span class="status status-${kind}">${escapeHtml(status)}</span> ${prose(response.description)}${headers}${renderContent(response.content, schemas)}</li>`;
+      const success = status.startsWith("2");
+      // Errors share one documented shape (Problem): their examples would repeat it on every route.
+      const content = renderContent(response.content, success ? schemas : undefined);
+      return `<li class="response response-${success ? "ok" : "other"}"><span class="status status-${success ? "ok" : "other"}">${escapeHtml(status)}</span> ${prose(response.description)}${headers}${content}</li>`;
     })
     .join("\n");
   return items ? `<h4>Responses</h4><ul class="responses">${items}</ul>` : "";
@@ -282,16 +310,16 @@ function listOperations(doc: OpenApiDocument): Operation[] {
       const op = item[method];
       if (!op) return [];
       const base = `op-${method}-${slug(path)}`;
-      const count = seen.get(base) ?? 0;
-      seen.set(base, count + 1);
-      return [{ method, path, anchor: count ? `${base}-${count + 1}` : base, op }];
+      const earlier = seen.get(base) ?? 0;
+      seen.set(base, earlier + 1);
+      return [{ method, path, anchor: earlier ? `${base}-${earlier + 1}` : base, op }];
     }),
   );
 }
 
-/** Tags in the document's order, then any tag only operations name, then the untagged. */
-function groupByTag(doc: OpenApiDocument, operations: Operation[]): { name: string; description?: string; operations: Operation[] }[] {
-  const groups = new Map<string, { name: string; description?: string; operations: Operation[] }>();
+/** The document's tags in its order, then tags only operations name (and "Other" for none) as first met. */
+function groupByTag(doc: OpenApiDocument, operations: Operation[]): TagGroup[] {
+  const groups = new Map<string, TagGroup>();
   for (const tag of doc.tags ?? []) groups.set(tag.name, { ...tag, operations: [] });
   for (const operation of operations) {
     const name = operation.op.tags?.[0] ?? UNTAGGED;
@@ -321,7 +349,7 @@ ${schemes ? `<h2>Authentication</h2><ul>${schemes}</ul>` : ""}
 </header>`;
 }
 
-function renderNav(groups: ReturnType<typeof groupByTag>, schemaNames: string[]): string {
+function renderNav(groups: TagGroup[], schemaNames: string[]): string {
   const tags = groups
     .map(
       (group) => `<h3><a href="#tag-${slug(group.name)}">${escapeHtml(group.name)}</a></h3><ul>${group.operations
@@ -357,7 +385,7 @@ ${group.operations.map((operation) => renderOperation(operation, schemas)).join(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(doc.info.title)} ${escapeHtml(doc.info.version)}: API reference</title>
-<style>${STYLE}</style>
+<style>${DOCS_STYLE}</style>
 </head>
 <body>
 ${renderNav(groups, schemaNames)}
@@ -370,39 +398,3 @@ ${schemaSection}
 </html>
 `;
 }
-
-const STYLE = `
-:root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #fff; --panel: #f6f8fa; --line: #d1d9e0; --link: #0969da;
-  --get: #1a7f37; --post: #0969da; --put: #9a6700; --delete: #cf222e; --other: #8250df; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9198a1; --bg: #0d1117; --panel: #151b23; --line: #3d444d; --link: #4493f8;
-  --get: #3fb950; --post: #4493f8; --put: #d29922; --delete: #f85149; --other: #ab7df8; } }
-* { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg);
-  display: grid; grid-template-columns: 19rem 1fr; }
-a { color: var(--link); text-decoration: none; } a:hover { text-decoration: underline; }
-code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-nav { position: sticky; top: 0; height: 100vh; overflow: auto; padding: 1rem; border-right: 1px solid var(--line); background: var(--panel); font-size: 13px; }
-nav h3 { margin: 1rem 0 .3rem; font-size: 13px; text-transform: uppercase; letter-spacing: .04em; }
-nav ul { list-style: none; margin: 0; padding: 0; } nav li { margin: .15rem 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-nav a { color: var(--fg); }
-main { padding: 1.5rem 2.5rem 4rem; max-width: 64rem; min-width: 0; }
-h1 .version { font-size: 60%; color: var(--muted); font-weight: normal; }
-section > h2 { margin-top: 2.5rem; padding-bottom: .3rem; border-bottom: 1px solid var(--line); }
-article { margin: 1.2rem 0; padding: 1rem 1.2rem; border: 1px solid var(--line); border-radius: 8px; }
-article h3 { margin: 0 0 .4rem; font-size: 17px; word-break: break-all; }
-article h4 { margin: 1rem 0 .3rem; font-size: 14px; }
-.summary { font-weight: 600; margin: .2rem 0; }
-.method { display: inline-block; min-width: 3.6em; font: bold 12px/1.6 ui-monospace, monospace; text-align: center; color: #fff; border-radius: 4px; padding: 0 .3em; background: var(--other); }
-.method-get { background: var(--get); } .method-post { background: var(--post); } .method-put { background: var(--put); } .method-delete { background: var(--delete); }
-.status { display: inline-block; font: bold 13px ui-monospace, monospace; padding: 0 .35em; border-radius: 4px; border: 1px solid var(--line); }
-.status-ok { color: var(--get); } .status-error { color: var(--delete); }
-.optional, .rules, .example, .type, .auth { color: var(--muted); font-size: 13px; }
-.type { font-weight: normal; }
-table { border-collapse: collapse; width: 100%; margin: .3rem 0; font-size: 14px; }
-th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bottom: 1px solid var(--line); }
-th { font-size: 12px; text-transform: uppercase; color: var(--muted); }
-pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .7rem; overflow: auto; margin: .3rem 0; }
-ul.responses { list-style: none; padding: 0; } li.response { margin: .5rem 0; }
-summary { cursor: pointer; color: var(--muted); font-size: 13px; }
-@media (max-width: 50rem) { body { display: block; } nav { position: static; height: auto; border-right: 0; border-bottom: 1px solid var(--line); } main { padding: 1rem; } }
-`;

@@ -38,5 +38,10 @@ export const OPENAPI_CONFIG = {
         "A tenant's calls, behind `Authorization: Bearer <tenant key>`. A tenant sees only its own calls: another tenant's call is answered as one that does not exist.",
     },
     { name: "Policies", description: "Ask what a policy would decide, against the active document or a draft, without changing anything." },
+    {
+      name: "Provider callbacks",
+      description:
+        "The URL an operator gives a provider for call status events. No bearer key: the provider's own signature, checked with the connection's credentials, authenticates each request; unsigned callbacks are accepted only where the connection allows them.",
+    },
   ],
 } satisfies OpenAPIConfig;

@@ -38,7 +38,16 @@ export const ProblemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .passthrough()
-  .openapi("Problem");
+  .openapi("Problem", {
+    example: {
+      type: "https://hangup-gateway.dev/problems/invalid_request",
+      title: "The request is not valid",
+      status: 422,
+      detail: "The request body is not valid: connection: must match ^[a-z0-9][a-z0-9_-]{0,62}$",
+      code: "invalid_request",
+      errors: [{ path: "connection", message: "must match ^[a-z0-9][a-z0-9_-]{0,62}$" }],
+    },
+  });
 
 /** The OpenAPI `responses` entry of an error, for `createRoute`. */
 export function problemResponses(...statuses: number[]) {

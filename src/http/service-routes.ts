@@ -11,7 +11,7 @@ const healthRoute = createRoute({
   responses: {
     200: {
       description: "The gateway is up",
-      content: { "application/json": { schema: z.object({ ok: z.literal(true), version: z.string() }).openapi("Health") } },
+      content: { "application/json": { schema: z.object({ ok: z.literal(true), version: z.string() }).openapi("Health", { example: { ok: true, version: "0.1.0" } }) } },
     },
   },
 });

@@ -36,11 +36,21 @@ function policyBodyHook(what: string) {
   };
 }
 
+/** The contract's example policy: the example of every body that carries a document. */
+const EXAMPLE_POLICY = {
+  rules: [
+    { id: "only-known-tenants", kind: "allowed_tenants" as const, tenants: ["acme", "globex"] },
+    { id: "one-hour-max", kind: "max_duration" as const, max_seconds: 3600 },
+    { id: "fraud", kind: "fraud_flags" as const, flags: ["irsf", "wangiri"] },
+    { id: "emergency", kind: "protect" as const, to_prefixes: ["+1911", "+44999", "+91112"] },
+  ],
+};
+
 const VersionSchema = z.string().openapi({ example: "sha256:3f2a9c0b1d4e5f67", description: "Content hash of the document" });
 
 const PublishedPolicySchema = z
   .object({ version: VersionSchema, document: PolicyDocumentSchema, published_at: IsoDateTime })
-  .openapi("PublishedPolicy");
+  .openapi("PublishedPolicy", { example: { version: "sha256:3f2a9c0b1d4e5f67", document: EXAMPLE_POLICY, published_at: "2026-05-01T09:00:00.000Z" } });
 
 const putPolicyRoute = createRoute({
   method: "put",
@@ -53,11 +63,11 @@ const putPolicyRoute = createRoute({
     "An invalid document is answered 422 with every problem in `errors`, and the active policy is unchanged. " +
     "The version is a content hash: publishing the active document again changes nothing.",
   security: [{ adminToken: [] }],
-  request: { body: { required: true, content: { "application/json": { schema: PolicyDocumentSchema } } } },
+  request: { body: { required: true, content: { "application/json": { schema: PolicyDocumentSchema, example: EXAMPLE_POLICY } } } },
   responses: {
     200: {
       description: "Published",
-      content: { "application/json": { schema: z.object({ version: VersionSchema, published_at: IsoDateTime }).openapi("PolicyPublished") } },
+      content: { "application/json": { schema: z.object({ version: VersionSchema, published_at: IsoDateTime }).openapi("PolicyPublished", { example: { version: "sha256:3f2a9c0b1d4e5f67", published_at: "2026-05-01T09:00:00.000Z" } }) } },
     },
     ...problemResponses(400, 401, 413, 415, 422, 503),
   },
@@ -136,7 +146,9 @@ const EvaluateRequestSchema = z
     policy: PolicyDocumentSchema.optional().openapi({ description: "A draft document to evaluate instead of the active one" }),
   })
   .strict()
-  .openapi("PolicyEvaluationRequest");
+  .openapi("PolicyEvaluationRequest", {
+    example: { kind: "call", connection: "plivo-main", call: { call_id: "2f1c9a52-9a0d-4e4e-9f5b-6f1f4c1f0b11", to: "+14155550100", flags: ["irsf"] } },
+  });
 
 const EvaluateResponseSchema = z
   .object({
@@ -154,7 +166,29 @@ const EvaluateResponseSchema = z
       .openapi({ description: "The event as evaluated, with the connection's provider and any default filled in" }),
     decision: DecisionSchema,
   })
-  .openapi("PolicyEvaluation");
+  .openapi("PolicyEvaluation", {
+    example: {
+      draft: false,
+      policy_version: "sha256:3f2a9c0b1d4e5f67",
+      evaluated_at: "2026-05-01T10:00:00.000Z",
+      event: {
+        kind: "call",
+        tenant: "acme",
+        connection: "plivo-main",
+        provider: "plivo",
+        call: { call_id: "2f1c9a52-9a0d-4e4e-9f5b-6f1f4c1f0b11", to: "+14155550100", flags: ["irsf"], started_at: "2026-05-01T10:00:00.000Z" },
+      },
+      decision: {
+        kind: "call",
+        allowed: true,
+        policy_version: "sha256:3f2a9c0b1d4e5f67",
+        matched: [{ id: "fraud", kind: "fraud_flags", effect: "terminate", shadow: false, detail: "The call carries the fraud flag irsf." }],
+        terminate: { rule: "fraud", reason: "policy:fraud" },
+        deadline: null,
+        protected: false,
+      },
+    },
+  });
 
 const evaluateRoute = createRoute({
   method: "post",

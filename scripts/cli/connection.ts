@@ -1,0 +1,71 @@
+/**
+ * `connection put`: a tenant's account at a provider. The credentials come from a file or stdin, never
+ * from the command line, where shell history and `ps` would keep them.
+ */
+import { readFileSync } from "node:fs";
+import { text } from "node:stream/consumers";
+import { defineCommand } from "./command";
+import { CliError } from "./errors";
+import { adminToken, callGateway, gatewayUrl, TOKEN_OPTION, URL_OPTION } from "./gateway";
+import { note, printResult } from "./output";
+
+const STDIN = "-";
+
+/** The credentials JSON object from `file`, or from stdin for "-". */
+async function readCredentials(file: string): Promise<Record<string, unknown>> {
+  let source: string;
+  if (file === STDIN) {
+    if (process.stdin.isTTY) note("Paste the credentials JSON, then press Ctrl-D:");
+    source = await text(process.stdin);
+  } else {
+    try {
+      source = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new CliError(`Cannot read the credentials file ${file}: ${(error as Error).message}`);
+    }
+  }
+  let credentials: unknown;
+  try {
+    credentials = JSON.parse(source);
+  } catch (error) {
+    throw new CliError(`The credentials in ${file === STDIN ? "stdin" : file} are not JSON: ${(error as Error).message}`);
+  }
+  if (typeof credentials !== "object" || credentials === null || Array.isArray(credentials)) {
+    throw new CliError('The credentials must be a JSON object, e.g. {"auth_id": "…", "auth_token": "…"} ({} for the sandbox).');
+  }
+  return credentials as Record<string, unknown>;
+}
+
+export const connectionPut = defineCommand({
+  name: "connection put",
+  summary: "Create or replace a tenant's connection to a provider (PUT /admin/tenants/{tenant}/connections/{id}).",
+  args: ["<tenant>", "<id>"],
+  options: {
+    provider: { type: "string", required: true, placeholder: "name", description: "The provider, e.g. plivo, twilio or sandbox (a wrong name is answered with the list)" },
+    "credentials-file": { type: "string", required: true, placeholder: "file|-", description: "A JSON file with the provider's credentials; - reads stdin" },
+    "base-url": { type: "string", placeholder: "url", description: "Replaces the provider's default base (its path is kept)" },
+    callbacks: { type: "string", placeholder: "signed|unsigned-ok", description: "unsigned-ok accepts status callbacks from providers that do not sign" },
+    url: URL_OPTION,
+    token: TOKEN_OPTION,
+  },
+  notes: [
+    "The credentials are sealed (AES-256-GCM) before they are stored and never shown again; the answer lists only their field names.",
+    "Example: echo '{}' | hangup-gateway connection put acme sandbox --provider sandbox --credentials-file -",
+  ].join("\n"),
+  async run([tenant, id], values) {
+    const credentials = await readCredentials(values["credentials-file"]!);
+    const answer = await callGateway(gatewayUrl(values.url), {
+      method: "PUT",
+      path: `/admin/tenants/${encodeURIComponent(tenant!)}/connections/${encodeURIComponent(id!)}`,
+      token: adminToken(values.token),
+      body: {
+        provider: values.provider,
+        credentials,
+        ...(values["base-url"] === undefined ? {} : { base_url: values["base-url"] }),
+        ...(values.callbacks === undefined ? {} : { callbacks: values.callbacks }),
+      },
+    });
+    printResult(answer.body);
+    note(`${answer.status === 201 ? "Created" : "Replaced"} connection ${id} of tenant ${tenant}.`);
+  },
+});

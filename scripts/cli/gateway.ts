@@ -1,0 +1,107 @@
+/**
+ * How the CLI reaches a running gateway: where it is, which credential to send, and what to tell the
+ * operator when it answers with a problem (its `detail`, and every entry of `errors`) or not at all.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEV_VARS_FILE, readDevVars } from "../lib/dev-vars";
+import type { OptionSpec } from "./command";
+import { CliError } from "./errors";
+
+export const DEFAULT_GATEWAY_URL = "http://127.0.0.1:8787";
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export const URL_OPTION = {
+  type: "string",
+  placeholder: "url",
+  description: `The gateway (default: $HANGUP_GATEWAY_URL, else ${DEFAULT_GATEWAY_URL})`,
+} satisfies OptionSpec;
+export const TOKEN_OPTION = {
+  type: "string",
+  placeholder: "token",
+  description: "The admin token (default: $ADMIN_TOKEN, else ADMIN_TOKEN in .dev.vars)",
+} satisfies OptionSpec;
+export const KEY_OPTION = {
+  type: "string",
+  placeholder: "key",
+  description: "A tenant API key, hgw_… (default: $HANGUP_GATEWAY_KEY)",
+} satisfies OptionSpec;
+
+export function gatewayUrl(flag: string | undefined): string {
+  return flag ?? process.env.HANGUP_GATEWAY_URL ?? DEFAULT_GATEWAY_URL;
+}
+
+/** --token, else $ADMIN_TOKEN, else the .dev.vars that `npm start` wrote. */
+export function adminToken(flag: string | undefined): string {
+  const token = flag ?? process.env.ADMIN_TOKEN ?? readDevVars(join(REPO_ROOT, DEV_VARS_FILE)).ADMIN_TOKEN;
+  if (!token) throw new CliError("No admin token: pass --token, set ADMIN_TOKEN, or run `npm start` once to create .dev.vars.");
+  return token;
+}
+
+export function apiKey(flag: string | undefined): string {
+  const key = flag ?? process.env.HANGUP_GATEWAY_KEY;
+  if (!key) throw new CliError("No API key: pass --key or set HANGUP_GATEWAY_KEY (`key create` issues one).");
+  return key;
+}
+
+export interface GatewayRequest {
+  method: string;
+  /** Path and query, e.g. `/admin/tenants/acme`; appended to the gateway URL's own path. */
+  path: string;
+  token: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface GatewayAnswer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+interface ProblemBody {
+  title?: string;
+  detail?: string;
+  code?: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** Sends the request; any answer but a 2xx becomes a CliError that quotes the problem. */
+export async function callGateway(baseUrl: string, request: GatewayRequest): Promise<GatewayAnswer> {
+  const url = baseUrl.replace(/\/+$/, "") + request.path;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: request.method,
+      headers: {
+        authorization: `Bearer ${request.token}`,
+        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+        ...request.headers,
+      },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    });
+  } catch (error) {
+    // fetch reports "fetch failed"; the cause says why (ECONNREFUSED, a DNS failure, a refused port).
+    const { cause } = error as { cause?: { code?: string; message?: string } };
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new CliError(`Could not reach the gateway at ${baseUrl} (${why}). Is it running? \`npm start\` starts one; --url points elsewhere.`);
+  }
+  const text = await response.text();
+  const body: unknown = text ? parseJson(text) : null;
+  if (response.ok) return { status: response.status, headers: response.headers, body };
+
+  const problem: ProblemBody = typeof body === "object" && body !== null ? body : {};
+  const what = problem.detail ?? problem.title ?? (text.slice(0, 200) || response.statusText);
+  throw new CliError(
+    `${request.method} ${request.path}: ${response.status}${problem.code ? ` ${problem.code}` : ""}: ${what}`,
+    (problem.errors ?? []).map((error) => `${error.path}: ${error.message}`),
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

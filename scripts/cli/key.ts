@@ -1,0 +1,41 @@
+/** `key create` and `key revoke`: a tenant's API keys, through the admin API. */
+import { defineCommand } from "./command";
+import { adminToken, callGateway, gatewayUrl, TOKEN_OPTION, URL_OPTION } from "./gateway";
+import { note, printResult } from "./output";
+
+export const keyCreate = defineCommand({
+  name: "key create",
+  summary: "Issue an API key to a tenant (POST /admin/tenants/{tenant}/keys).",
+  args: ["<tenant>"],
+  options: {
+    name: { type: "string", description: "What the key is for, to recognise it later" },
+    url: URL_OPTION,
+    token: TOKEN_OPTION,
+  },
+  notes: "The key is printed this once; the gateway stores only its hash. Its id is what `key revoke` takes.",
+  async run([tenant], values) {
+    const answer = await callGateway(gatewayUrl(values.url), {
+      method: "POST",
+      path: `/admin/tenants/${encodeURIComponent(tenant!)}/keys`,
+      token: adminToken(values.token),
+      body: values.name === undefined ? {} : { name: values.name },
+    });
+    printResult(answer.body);
+    note("The key above is shown this once: store it now. Only its hash is kept.");
+  },
+});
+
+export const keyRevoke = defineCommand({
+  name: "key revoke",
+  summary: "Revoke an API key (DELETE /admin/tenants/{tenant}/keys/{id}); it stops working at once.",
+  args: ["<tenant>", "<id>"],
+  options: { url: URL_OPTION, token: TOKEN_OPTION },
+  async run([tenant, id], values) {
+    await callGateway(gatewayUrl(values.url), {
+      method: "DELETE",
+      path: `/admin/tenants/${encodeURIComponent(tenant!)}/keys/${encodeURIComponent(id!)}`,
+      token: adminToken(values.token),
+    });
+    note(`Revoked key ${id} of tenant ${tenant}.`);
+  },
+});
