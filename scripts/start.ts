@@ -4,6 +4,7 @@
  * tenant and its key, a sandbox connection, and the policy in policies/default.yaml.
  */
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ensureDevSecrets } from "./lib/dev-vars";
@@ -16,18 +17,28 @@ const DEMO_CONNECTION = "sandbox";
 const DEMO_KEY_FILE = ".wrangler/demo-key";
 const POLICY_FILE = "policies/default.yaml";
 const READY_TIMEOUT_MS = 60_000;
+const WRANGLER_BIN = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
 
 const { vars, generated } = ensureDevSecrets();
 if (generated.length) console.log(`Generated ${generated.join(" and ")} in .dev.vars (local only, git-ignored).`);
 
+// wrangler runs in its own process group so that stopping this script stops workerd too.
 const wrangler = spawn(
-  "npx",
-  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", ".wrangler/state", "--show-interactive-dev-session=false"],
-  { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...OFFLINE_WRANGLER_ENV } },
+  process.execPath,
+  [WRANGLER_BIN, "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", ".wrangler/state", "--show-interactive-dev-session=false"],
+  { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...OFFLINE_WRANGLER_ENV }, detached: true },
 );
-const stop = () => wrangler.kill("SIGTERM");
+function stop(): void {
+  try {
+    process.kill(-wrangler.pid!, "SIGTERM");
+  } catch {
+    // already gone
+  }
+}
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+process.on("SIGHUP", stop);
+process.on("exit", stop);
 wrangler.on("exit", (code) => process.exit(code ?? 0));
 
 async function waitUntilReady(): Promise<void> {

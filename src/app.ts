@@ -8,6 +8,9 @@ import { connectionRoutes } from "./admin/connections";
 import { keyRoutes } from "./admin/keys";
 import { tenantRoutes } from "./admin/tenants";
 import { requireAdmin, requireTenant } from "./auth/bearer";
+import { limitTenantRate } from "./auth/rate-limit";
+import { callbackRoutes, limitCallbackBody } from "./callbacks/routes";
+import { registrationRoutes } from "./calls/register-routes";
 import { callRoutes } from "./calls/routes";
 import { accessLog } from "./http/access-log";
 import { docsRoutes } from "./http/docs-routes";
@@ -24,7 +27,9 @@ app.use("*", requestId({ headerName: "X-Request-Id" }));
 app.use("*", accessLog);
 app.use("*", secureHeaders());
 app.use("/admin/*", limitBody, requireJsonBody, requireAdmin);
-app.use("/v1/*", limitBody, requireJsonBody, requireTenant);
+app.use("/v1/*", limitBody, requireJsonBody, requireTenant, limitTenantRate);
+// Provider callbacks: no bearer key (the provider's signature authenticates them), form or JSON bodies.
+app.use("/callbacks/*", limitCallbackBody);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
 app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "A tenant API key (hgw_…)" });
@@ -36,6 +41,8 @@ const routes = app
   .route("/", connectionRoutes)
   .route("/", adminPolicyRoutes)
   .route("/", callRoutes)
+  .route("/", registrationRoutes)
+  .route("/", callbackRoutes)
   .route("/", tenantPolicyRoutes);
 
 app.doc31(OPENAPI_PATH, OPENAPI_CONFIG);

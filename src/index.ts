@@ -3,6 +3,7 @@ import { app } from "./app";
 import type { Env } from "./env";
 
 export { CallObject } from "./calls/call-object";
+export { ConnectionHealth } from "./calls/connection-health";
 
 export default {
   fetch: app.fetch,

@@ -86,3 +86,18 @@ describe("routes and queries", () => {
     await expectProblem(res, 422);
   });
 });
+
+describe("transient storage errors", () => {
+  it("a Durable Object error marked retryable is a 503 with Retry-After, not a 500", async () => {
+    const { handleError } = await import("../src/http/problem");
+    const { Hono } = await import("hono");
+    const app = new Hono();
+    app.get("/", () => {
+      throw Object.assign(new Error("Durable Object reset because its code was updated."), { retryable: true });
+    });
+    app.onError(handleError);
+    const res = await app.request("/");
+    await expectProblem(res, 503, "temporarily_unavailable");
+    expect(res.headers.get("retry-after")).toBe("1");
+  });
+});

@@ -10,6 +10,7 @@ import { getProvider } from "../providers/registry";
 import { sendHangup, type AttemptLog, type SendOptions } from "../providers/send-hangup";
 import type { Reading } from "../providers/types";
 import { getConnection, openCredentials } from "../tenants/store";
+import { sendThroughCircuit } from "./connection-health";
 import type { CallIdentity } from "./model";
 
 export interface PerformedHangup {
@@ -37,7 +38,7 @@ export async function performHangup(
     return { reading: { status: "failed", detail, credentialsRejected: true }, httpStatus: null };
   }
   try {
-    return await sendHangup(
+    return await sendThroughCircuit(env, call, () => sendHangup(
       adapter,
       {
         callId: call.call_id,
@@ -47,7 +48,7 @@ export async function performHangup(
         ...(operation.reason ? { reason: operation.reason } : {}),
       },
       { ...options, onAttempt },
-    );
+    ));
   } catch {
     // Building the request failed (a guard refused the call id, a key did not import): nothing was sent.
     // The error's text is not kept: it may quote what it failed on.

@@ -1,12 +1,16 @@
 /**
- * Request guards applied before any route: a bounded body and JSON-only bodies. Cheap checks that keep
- * hostile input away from the handlers.
+ * Request guards applied before any route: a bounded body, and bodies that are JSON as sent (no
+ * Content-Encoding). Cheap checks that keep hostile input away from the handlers.
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ProblemError } from "./problem";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+/** The one content coding that is no coding at all (RFC 9110 §8.4.1). */
+const IDENTITY_ENCODING = /^\s*identity\s*$/i;
 
 export const limitBody: MiddlewareHandler = bodyLimit({
   maxSize: MAX_BODY_BYTES,
@@ -15,14 +19,21 @@ export const limitBody: MiddlewareHandler = bodyLimit({
   },
 });
 
-/** Bodies are JSON; anything else is 415, before a parser sees it. */
+/**
+ * Bodies are JSON, sent as they are; anything else is 415 before a parser sees it. A compressed body
+ * would otherwise reach the JSON parser as bytes and be answered "malformed JSON", which sends a client
+ * looking for the wrong mistake; the Worker runtime does not decompress request bodies.
+ */
 export const requireJsonBody: MiddlewareHandler = async (c, next) => {
   const method = c.req.method;
   if (method === "POST" || method === "PUT" || method === "PATCH") {
-    const type = c.req.header("content-type") ?? "";
-    const hasBody = c.req.header("content-length") !== "0" && (c.req.raw.body !== null);
-    if (hasBody && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+    const hasBody = c.req.header("content-length") !== "0" && c.req.raw.body !== null;
+    if (hasBody && !JSON_MEDIA_TYPE.test(c.req.header("content-type") ?? "")) {
       throw new ProblemError(415, "unsupported_media_type", "Send the body as application/json.");
+    }
+    const encoding = c.req.header("content-encoding");
+    if (hasBody && encoding !== undefined && !IDENTITY_ENCODING.test(encoding)) {
+      throw new ProblemError(415, "unsupported_media_type", "Send the body uncompressed: Content-Encoding is not supported.");
     }
   }
   await next();

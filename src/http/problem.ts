@@ -8,6 +8,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 const TYPE_BASE = "https://hangup-gateway.dev/problems/";
+/** What a 503 for a transient Durable Object error asks the client to wait. */
+const TRANSIENT_RETRY_AFTER_S = 1;
 
 const TITLES = {
   invalid_request: "The request is not valid",
@@ -23,6 +25,7 @@ const TITLES = {
   rate_limited: "Too many requests",
   provider_unavailable: "The provider is unavailable",
   not_configured: "The gateway is not configured for this",
+  temporarily_unavailable: "Temporarily unavailable",
   internal_error: "Internal error",
 } as const;
 
@@ -96,6 +99,16 @@ export function handleError(err: Error, c: Context): Response {
     const status = err.status as ContentfulStatusCode;
     const code = CODE_BY_STATUS[status] ?? "invalid_request";
     return problemResponse(problem(status, code, err.message || TITLES[code]));
+  }
+  // Durable Object errors say whether they are transient (`retryable`) or the object is `overloaded`:
+  // the client may try again, so this is a 503 with Retry-After, not a failure of the gateway.
+  const transient = err as Error & { retryable?: boolean; overloaded?: boolean };
+  if (transient.retryable === true || transient.overloaded === true) {
+    console.error(JSON.stringify({ level: "warn", msg: "transient storage error", overloaded: transient.overloaded === true, request_id: c.get("requestId") }));
+    return problemResponse(
+      problem(503, "temporarily_unavailable", "The call's storage is briefly unavailable; retry the request (it is idempotent)."),
+      { "retry-after": String(TRANSIENT_RETRY_AFTER_S) },
+    );
   }
   console.error(JSON.stringify({ level: "error", msg: "unhandled error", error: err.name, request_id: c.get("requestId") }));
   return problemResponse(problem(500, "internal_error", "The gateway failed unexpectedly; the request id identifies it in the logs."));

@@ -135,7 +135,9 @@ export async function sendHangup<C>(
       httpStatus = response.status;
       reading = scrub(adapter.readResponse({ status: response.status, headers: response.headers, body: await readBody(response) }), secrets);
     } catch (error) {
-      reading = { status: "failed", detail: describeNetworkError(error), retryable: true };
+      // An error after the status arrived means the body was cut short, not that nobody answered.
+      const detail = httpStatus === null ? describeNetworkError(error) : `the provider's answer (HTTP ${httpStatus}) was cut short`;
+      reading = { status: "failed", detail, retryable: true };
     }
 
     const attempt: AttemptLog = {

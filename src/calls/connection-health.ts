@@ -1,0 +1,102 @@
+/**
+ * ConnectionHealth: one Durable Object per (tenant, connection) that keeps the connection's circuit
+ * breaker (src/providers/circuit-breaker.ts). Every call object of the connection asks it before sending
+ * a hangup and tells it how the send went, so all of them share one strongly consistent state: the
+ * failure that opens the circuit opens it for every call at once, and one probe goes out after the
+ * cool-down, not one per call. KV would be cheaper but is eventually consistent (an open circuit would
+ * reach other locations up to a minute late) and takes one write per second per key, less than a
+ * failing provider produces. The README ("Failing providers") says why in more words.
+ *
+ * The breaker protects providers and hangup latency; it must never be why a hangup is lost. If this
+ * object cannot be reached, the hangup is sent as if the circuit were closed.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import {
+  CLOSED,
+  DEFAULT_BREAKER_CONFIG,
+  admit,
+  hangupResult,
+  record,
+  type Admission,
+  type BreakerState,
+  type HangupResult,
+} from "../providers/circuit-breaker";
+import type { Reading } from "../providers/types";
+
+/** Where the object keeps its breaker (tests move a cool-down forward through it). */
+export const BREAKER_STORAGE_KEY = "breaker";
+
+/** The `provider_response.code` of a hangup failed fast because the circuit is open. */
+export const CIRCUIT_OPEN_CODE = "circuit_open";
+
+export class ConnectionHealth extends DurableObject<Env> {
+  admit(): Admission {
+    const current = this.load();
+    const { breaker, admission } = admit(current, Date.now(), DEFAULT_BREAKER_CONFIG);
+    if (breaker !== current) this.ctx.storage.kv.put(BREAKER_STORAGE_KEY, breaker);
+    return admission;
+  }
+
+  report(result: HangupResult): void {
+    this.ctx.storage.kv.put(BREAKER_STORAGE_KEY, record(this.load(), result, Date.now(), DEFAULT_BREAKER_CONFIG));
+  }
+
+  private load(): BreakerState {
+    return this.ctx.storage.kv.get<BreakerState>(BREAKER_STORAGE_KEY) ?? CLOSED;
+  }
+}
+
+/** Tenant and connection ids cannot contain "/", so the name is unambiguous. */
+export function connectionHealthName(tenant: string, connection: string): string {
+  return `${tenant}/${connection}`;
+}
+
+/** What a hangup does when the breaker cannot be asked: send, as if the circuit were closed. */
+const FAIL_OPEN: Admission = { send: true, reportSuccess: false };
+
+/** One call to the connection's health object; any failure (unbound, unreachable) gives `fallback`. */
+async function askConnectionHealth<T>(
+  env: Env,
+  call: { tenant: string; connection: string },
+  ask: (health: DurableObjectStub<ConnectionHealth>) => Promise<T>,
+  fallback: T,
+): Promise<T> {
+  try {
+    return await ask(env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(connectionHealthName(call.tenant, call.connection))));
+  } catch {
+    console.error(JSON.stringify({ level: "error", msg: "connection health unavailable; circuit treated as closed" }));
+    return fallback;
+  }
+}
+
+function circuitOpenReading(admission: Extract<Admission, { send: false }>): Reading {
+  return {
+    status: "failed",
+    code: CIRCUIT_OPEN_CODE,
+    detail:
+      `the provider failed the last ${admission.failures} hangups on this connection, so the gateway sends it nothing ` +
+      `until ${new Date(admission.retryAt).toISOString()} (circuit open); nothing was sent`,
+    retryable: false,
+  };
+}
+
+/**
+ * Sends a hangup through the connection's circuit breaker: asks before sending, reports after. An open
+ * circuit answers a `failed` reading with code `circuit_open` and sends nothing.
+ */
+export async function sendThroughCircuit<T extends { reading: Reading }>(
+  env: Env,
+  call: { tenant: string; connection: string },
+  send: () => Promise<T>,
+): Promise<T | { reading: Reading; httpStatus: null }> {
+  const admission = await askConnectionHealth(env, call, (health) => health.admit(), FAIL_OPEN);
+  if (!admission.send) return { reading: circuitOpenReading(admission), httpStatus: null };
+
+  const sent = await send();
+  const result = hangupResult(sent.reading);
+  if (result === "failure" || admission.reportSuccess) {
+    await askConnectionHealth(env, call, (health) => health.report(result), undefined);
+  }
+  return sent;
+}
