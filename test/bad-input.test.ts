@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES } from "../src/http/guards";
+import { MAX_BODY_BYTES, MAX_POLICY_BODY_BYTES } from "../src/http/guards";
 import { kvKey } from "../src/storage-keys";
 import { createConnection, createTenant, expectProblem, getCall, send } from "./helpers";
 
@@ -17,16 +17,16 @@ beforeAll(async () => {
   await createConnection("bad-input", "sandbox", "sandbox");
 });
 
-const BODY_ROUTES: { method: string; path: string; auth: () => string }[] = [
-  { method: "PUT", path: "/admin/tenants/t1", auth: adminAuth },
-  { method: "POST", path: "/admin/tenants/bad-input/keys", auth: adminAuth },
-  { method: "PUT", path: "/admin/tenants/bad-input/connections/c1", auth: adminAuth },
-  { method: "PUT", path: "/admin/policies", auth: adminAuth },
-  { method: "POST", path: "/v1/calls/call-1/hangup", auth: tenantAuth },
-  { method: "POST", path: "/v1/policies/evaluate", auth: tenantAuth },
+const BODY_ROUTES: { method: string; path: string; auth: () => string; limit: number }[] = [
+  { method: "PUT", path: "/admin/tenants/t1", auth: adminAuth, limit: MAX_BODY_BYTES },
+  { method: "POST", path: "/admin/tenants/bad-input/keys", auth: adminAuth, limit: MAX_BODY_BYTES },
+  { method: "PUT", path: "/admin/tenants/bad-input/connections/c1", auth: adminAuth, limit: MAX_BODY_BYTES },
+  { method: "PUT", path: "/admin/policies", auth: adminAuth, limit: MAX_POLICY_BODY_BYTES },
+  { method: "POST", path: "/v1/calls/call-1/hangup", auth: tenantAuth, limit: MAX_BODY_BYTES },
+  { method: "POST", path: "/v1/policies/evaluate", auth: tenantAuth, limit: MAX_POLICY_BODY_BYTES },
 ];
 
-describe.each(BODY_ROUTES)("$method $path", ({ method, path, auth }) => {
+describe.each(BODY_ROUTES)("$method $path", ({ method, path, auth, limit }) => {
   const call = (body: BodyInit, contentType = "application/json") =>
     send(path, { method, body, headers: { authorization: auth(), "content-type": contentType } });
 
@@ -38,8 +38,8 @@ describe.each(BODY_ROUTES)("$method $path", ({ method, path, auth }) => {
     await expectProblem(await call("connection=sandbox", "application/x-www-form-urlencoded"), 415, "unsupported_media_type");
   });
 
-  it(`a body over ${MAX_BODY_BYTES} bytes is 413`, async () => {
-    await expectProblem(await call(JSON.stringify({ name: "x".repeat(MAX_BODY_BYTES) })), 413, "payload_too_large");
+  it(`a body over ${limit} bytes is 413`, async () => {
+    await expectProblem(await call(JSON.stringify({ name: "x".repeat(limit) })), 413, "payload_too_large");
   });
 
   it("a JSON value of the wrong shape is 422 listing the problems", async () => {

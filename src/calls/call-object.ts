@@ -18,7 +18,7 @@ import { loadActivePolicy } from "../policy/active";
 import { evaluate } from "../policy/evaluate";
 import type { Decision } from "../policy/types";
 import { DEFAULT_SEND_POLICY } from "../providers/send-hangup";
-import { getTenant, openWebhookSecret } from "../tenants/store";
+import { getTenant, openWebhookSecret, type ConnectionRecord } from "../tenants/store";
 import { deliverWebhook, type DeliveryResult } from "../webhooks/deliver";
 import { outcomeMessage } from "../webhooks/message";
 import { nextWebhookAttemptAt } from "../webhooks/retry-schedule";
@@ -31,6 +31,8 @@ import { decisionChanged, decisionSummary, watchEvent, watchExpired, watchWakeAt
 const RECONCILE_AFTER_MS = DEFAULT_SEND_POLICY.totalBudgetMs + 15_000;
 
 export interface HangupCommand extends CallIdentity {
+  /** The connection as the route read it, so the object need not read it again (absent: it reads KV). */
+  connection_record?: ConnectionRecord;
   reason: string | null;
   decision: Decision | null;
   source: HangupSource;
@@ -103,7 +105,7 @@ export class CallObject extends DurableObject<Env> {
     } else {
       this.store.addEvent("hangup.reconciling", { reason: "a pending hangup was found with no request in flight" }, now);
     }
-    return { kind: "outcome", outcome: await this.runPendingHangup(), replayed: false };
+    return { kind: "outcome", outcome: await this.runPendingHangup(command.connection_record), replayed: false };
   }
 
   async record(): Promise<CallRecord | null> {
@@ -219,25 +221,28 @@ export class CallObject extends DurableObject<Env> {
   }
 
   /** Sends the pending hangup to the provider once and stores its outcome; callers share the promise. */
-  private runPendingHangup(): Promise<CallOutcome> {
-    this.inflight ??= this.sendPendingHangup().finally(() => {
+  private runPendingHangup(connection?: ConnectionRecord): Promise<CallOutcome> {
+    this.inflight ??= this.sendPendingHangup(connection).finally(() => {
       this.inflight = null;
     });
     return this.inflight;
   }
 
-  private async sendPendingHangup(): Promise<CallOutcome> {
+  private async sendPendingHangup(connection?: ConnectionRecord): Promise<CallOutcome> {
     const identity = this.store.identity();
     const hangup = this.store.hangup();
     if (!identity || !hangup) throw new Error("no pending hangup to send");
     this.reconcileAt = Date.now() + RECONCILE_AFTER_MS;
     await this.ctx.storage.setAlarm(this.reconcileAt);
 
+    // Whether the tenant wants the outcome is read while the provider works, not after.
+    const webhookConfigured = getTenant(this.env, identity.tenant).then((tenant) => Boolean(tenant?.webhook), () => true);
     const { reading, httpStatus } = await performHangup(
       this.env,
       identity,
       { operationId: hangup.operation_id, reason: hangup.reason },
       (attempt) => this.store.recordAttempt(attempt),
+      connection,
     );
     const completedAt = new Date().toISOString();
     const outcome: CallOutcome = {
@@ -250,13 +255,15 @@ export class CallObject extends DurableObject<Env> {
         detail: reading.detail,
         ...(reading.code !== undefined ? { code: reading.code } : {}),
       },
-      attempts: this.store.attempts().length,
+      attempts: this.store.attemptCount(),
       requested_at: hangup.requested_at,
       completed_at: completedAt,
     };
     // The outcome and its webhook are written together; the webhook goes out from the alarm, after this answers.
     this.store.completeHangup(outcome);
+    // A tenant without a webhook costs no queued message and no alarm; the record says why.
     this.store.enqueueWebhook(outcomeMessage(hangup.operation_id, outcome), completedAt);
+    if (!(await webhookConfigured)) this.store.settleWebhook("not_configured");
     this.store.addEvent("hangup.completed", { status: outcome.status }, completedAt);
     await this.scheduleNextWake();
     return outcome;

@@ -270,6 +270,10 @@ export class CallStore {
     this.sql.exec("INSERT INTO attempt (started_at, entry) VALUES (?, ?)", attempt.started_at, JSON.stringify(attempt));
   }
 
+  attemptCount(): number {
+    return Number(this.first("SELECT count(*) AS n FROM attempt")?.n ?? 0);
+  }
+
   attempts(): AttemptLog[] {
     return this.all<{ n: number; entry: string }>("SELECT n, entry FROM attempt ORDER BY n")
       .map((row) => ({ ...(JSON.parse(row.entry) as AttemptLog), n: row.n }));

@@ -9,7 +9,7 @@ import { ProblemError } from "../http/problem";
 import { getProvider } from "../providers/registry";
 import { sendHangup, type AttemptLog, type SendOptions } from "../providers/send-hangup";
 import type { Reading } from "../providers/types";
-import { getConnection, openCredentials } from "../tenants/store";
+import { getConnection, openCredentials, type ConnectionRecord } from "../tenants/store";
 import { sendThroughCircuit } from "./connection-health";
 import type { CallIdentity } from "./model";
 
@@ -23,9 +23,10 @@ export async function performHangup(
   call: CallIdentity,
   operation: { operationId: string; reason: string | null },
   onAttempt: (attempt: AttemptLog) => void,
+  preloaded?: ConnectionRecord,
   options: Omit<SendOptions, "onAttempt"> = {},
 ): Promise<PerformedHangup> {
-  const connection = await getConnection(env, call.tenant, call.connection);
+  const connection = preloaded ?? (await getConnection(env, call.tenant, call.connection));
   const adapter = connection && getProvider(connection.provider);
   if (!connection || !adapter) {
     return { reading: { status: "failed", detail: "the connection no longer exists" }, httpStatus: null };

@@ -87,6 +87,7 @@ export const callRoutes = createRouter()
       connection: connection.id,
       call_id,
       provider: connection.provider,
+      connection_record: connection,
       reason: body.reason ?? null,
       decision,
       source: "api",

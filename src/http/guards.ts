@@ -7,17 +7,34 @@ import { bodyLimit } from "hono/body-limit";
 import { ProblemError } from "./problem";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Policy documents grow with tenants (10,000 rules are about 1 MiB); a KV value holds up to 25 MiB. */
+export const MAX_POLICY_BODY_BYTES = 2 * 1024 * 1024;
+/** The routes whose body carries a whole policy document. */
+const POLICY_DOCUMENT_PATHS = new Set(["/admin/policies", "/v1/policies/evaluate"]);
 
 const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 /** The one content coding that is no coding at all (RFC 9110 §8.4.1). */
 const IDENTITY_ENCODING = /^\s*identity\s*$/i;
 
-export const limitBody: MiddlewareHandler = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new ProblemError(413, "payload_too_large", `The body may be at most ${MAX_BODY_BYTES} bytes.`);
-  },
-});
+/** The largest body a route accepts. */
+export function maxBodyBytes(path: string): number {
+  return POLICY_DOCUMENT_PATHS.has(path) ? MAX_POLICY_BODY_BYTES : MAX_BODY_BYTES;
+}
+
+function limitBodyTo(maxSize: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ProblemError(413, "payload_too_large", `The body may be at most ${maxSize} bytes.`);
+    },
+  });
+}
+
+const defaultLimit = limitBodyTo(MAX_BODY_BYTES);
+const policyLimit = limitBodyTo(MAX_POLICY_BODY_BYTES);
+
+export const limitBody: MiddlewareHandler = (c, next) =>
+  (maxBodyBytes(c.req.path) === MAX_POLICY_BODY_BYTES ? policyLimit : defaultLimit)(c, next);
 
 /**
  * Bodies are JSON, sent as they are; anything else is 415 before a parser sees it. A compressed body
