@@ -10,9 +10,9 @@
  * it comes only once the call's object has stored the event: a provider that gets no 2xx retries.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { Env } from "../env";
 import { addLogFields } from "../http/access-log";
+import { limitBodyTo } from "../http/guards";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { CallId, Id, problemResponses } from "../http/schemas";
@@ -24,12 +24,7 @@ import type { CallbackDialect, CallbackRequest } from "./types";
 /** Status callbacks are a few kilobytes of form fields; anything far larger is not one. */
 export const MAX_CALLBACK_BODY_BYTES = 32 * 1024;
 
-export const limitCallbackBody = bodyLimit({
-  maxSize: MAX_CALLBACK_BODY_BYTES,
-  onError: () => {
-    throw new ProblemError(413, "payload_too_large", `A callback body may be at most ${MAX_CALLBACK_BODY_BYTES} bytes.`);
-  },
-});
+export const limitCallbackBody = limitBodyTo(MAX_CALLBACK_BODY_BYTES);
 
 const callbackRoute = createRoute({
   method: "post",

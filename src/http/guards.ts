@@ -21,7 +21,8 @@ export function maxBodyBytes(path: string): number {
   return POLICY_DOCUMENT_PATHS.has(path) ? MAX_POLICY_BODY_BYTES : MAX_BODY_BYTES;
 }
 
-function limitBodyTo(maxSize: number): MiddlewareHandler {
+/** A body limit answering 413 problem+json, for routes with a limit of their own. */
+export function limitBodyTo(maxSize: number): MiddlewareHandler {
   return bodyLimit({
     maxSize,
     onError: () => {
