@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { kvKey } from "../src/storage-keys";
-import { admin, createTenant, expectProblem, send } from "./helpers";
+import { admin, createTenant, expectProblem, hangup, send } from "./helpers";
 
 const SECRET_TOKEN = "plivo-secret-token-do-not-leak";
 
@@ -129,5 +129,38 @@ describe("connections", () => {
     });
     await expectProblem(await app.fetch(req, { ...env, CREDENTIALS_KEY: undefined }), 503, "not_configured");
     expect(await env.GATEWAY_KV.get(kvKey.connection("nokey", "p"))).toBeNull();
+  });
+});
+
+describe("reading and removing", () => {
+  it("a tenant reads back without its webhook secret", async () => {
+    const put = await (await admin("PUT", "/admin/tenants/readable", { name: "Readable", webhook: { url: "https://example.com/h" } })).json<{ webhook: { secret: string } }>();
+    const res = await admin("GET", "/admin/tenants/readable");
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ id: "readable", name: "Readable", webhook: { url: "https://example.com/h" } });
+    expect(text).not.toContain(put.webhook.secret);
+    await expectProblem(await admin("GET", "/admin/tenants/nobody-at-all"), 404, "not_found");
+  });
+
+  it("a connection reads back with its credential field names, never their values", async () => {
+    await createTenant("inspect");
+    await admin("PUT", "/admin/tenants/inspect/connections/main", { provider: "plivo", credentials: { auth_id: "MA999", auth_token: SECRET_TOKEN } });
+    const res = await admin("GET", "/admin/tenants/inspect/connections/main");
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ id: "main", tenant: "inspect", provider: "plivo", callbacks: "signed", credential_fields: ["auth_id", "auth_token"] });
+    expect(text).not.toContain(SECRET_TOKEN);
+    expect(text).not.toContain("MA999");
+  });
+
+  it("a removed connection is gone: hangups on it are 404, and removing it again is 404", async () => {
+    const { key } = await createTenant("remover");
+    await admin("PUT", "/admin/tenants/remover/connections/gone", { provider: "sandbox", credentials: {} });
+    expect((await admin("DELETE", "/admin/tenants/remover/connections/gone")).status).toBe(204);
+    expect(await env.GATEWAY_KV.get(kvKey.connection("remover", "gone"))).toBeNull();
+    await expectProblem(await admin("GET", "/admin/tenants/remover/connections/gone"), 404);
+    await expectProblem(await hangup(key, "call-after-removal", { connection: "gone" }), 404, "not_found");
+    await expectProblem(await admin("DELETE", "/admin/tenants/remover/connections/gone"), 404);
   });
 });

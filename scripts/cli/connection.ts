@@ -1,6 +1,6 @@
 /**
- * `connection put`: a tenant's account at a provider. The credentials come from a file or stdin, never
- * from the command line, where shell history and `ps` would keep them.
+ * `connection put|get|delete`: a tenant's account at a provider. The credentials come from a file or
+ * stdin, never from the command line, where shell history and `ps` would keep them.
  */
 import { readFileSync } from "node:fs";
 import { text } from "node:stream/consumers";
@@ -56,7 +56,7 @@ export const connectionPut = defineCommand({
     const credentials = await readCredentials(values["credentials-file"]!);
     const answer = await callGateway(gatewayUrl(values.url), {
       method: "PUT",
-      path: `/admin/tenants/${encodeURIComponent(tenant!)}/connections/${encodeURIComponent(id!)}`,
+      path: connectionPath(tenant!, id!),
       token: adminToken(values.token),
       body: {
         provider: values.provider,
@@ -67,5 +67,31 @@ export const connectionPut = defineCommand({
     });
     printResult(answer.body);
     note(`${answer.status === 201 ? "Created" : "Replaced"} connection ${id} of tenant ${tenant}.`);
+  },
+});
+
+function connectionPath(tenant: string, id: string): string {
+  return `/admin/tenants/${encodeURIComponent(tenant)}/connections/${encodeURIComponent(id)}`;
+}
+
+export const connectionGet = defineCommand({
+  name: "connection get",
+  summary: "Print a connection: provider, base URL and the names of its credential fields, never their values.",
+  args: ["<tenant>", "<id>"],
+  options: { url: URL_OPTION, token: TOKEN_OPTION },
+  async run([tenant, id], values) {
+    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: connectionPath(tenant!, id!), token: adminToken(values.token) });
+    printResult(answer.body);
+  },
+});
+
+export const connectionDelete = defineCommand({
+  name: "connection delete",
+  summary: "Remove a connection and its credentials (DELETE /admin/tenants/{tenant}/connections/{id}).",
+  args: ["<tenant>", "<id>"],
+  options: { url: URL_OPTION, token: TOKEN_OPTION },
+  async run([tenant, id], values) {
+    await callGateway(gatewayUrl(values.url), { method: "DELETE", path: connectionPath(tenant!, id!), token: adminToken(values.token) });
+    note(`Removed connection ${id} of tenant ${tenant}.`);
   },
 });

@@ -1,4 +1,4 @@
-/** `tenant put`: create or update a tenant through the admin API. */
+/** `tenant put|get`: create, update or read a tenant through the admin API. */
 import { defineCommand } from "./command";
 import { adminToken, callGateway, gatewayUrl, TOKEN_OPTION, URL_OPTION } from "./gateway";
 import { note, printResult } from "./output";
@@ -30,5 +30,16 @@ export const tenantPut = defineCommand({
     if ((answer.body as { webhook?: { secret?: string } }).webhook?.secret) {
       note("The webhook secret above is shown this once: store it where your webhook receiver can read it.");
     }
+  },
+});
+
+export const tenantGet = defineCommand({
+  name: "tenant get",
+  summary: "Print a tenant: its name and webhook URL (never the webhook secret).",
+  args: ["<id>"],
+  options: { url: URL_OPTION, token: TOKEN_OPTION },
+  async run([id], values) {
+    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: `/admin/tenants/${encodeURIComponent(id!)}`, token: adminToken(values.token) });
+    printResult(answer.body);
   },
 });

@@ -1,14 +1,14 @@
 /**
- * PUT /admin/tenants/{tenant}/connections/{connection}: a tenant's account at one provider. The
+ * /admin/tenants/{tenant}/connections/{connection}: a tenant's account at one provider. The
  * credentials are checked against the provider's own schema, sealed with AES-256-GCM before they touch
- * KV, and never sent back: the answer lists only which fields were stored.
+ * KV, and never sent back: answers list only which fields are stored.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { ProblemError } from "../http/problem";
 import { createRouter, zodProblems } from "../http/router";
 import { Id, problemResponses } from "../http/schemas";
 import { PROVIDER_NAMES, getProvider } from "../providers/registry";
-import { getConnection, getTenant, putConnection, sealCredentials } from "../tenants/store";
+import { deleteConnection, getConnection, getTenant, openCredentials, publicConnection, putConnection, sealCredentials, type ConnectionRecord } from "../tenants/store";
 import { TenantParam } from "./tenants";
 
 const TAG = "Admin";
@@ -62,6 +62,8 @@ const ConnectionSchema = z
     },
   });
 
+const ConnectionParams = TenantParam.extend({ connection: Id.openapi({ param: { name: "connection", in: "path" }, example: "plivo-main" }) });
+
 const putConnectionRoute = createRoute({
   method: "put",
   path: "/admin/tenants/{tenant}/connections/{connection}",
@@ -69,7 +71,7 @@ const putConnectionRoute = createRoute({
   summary: "Create or replace a connection",
   security: [{ adminToken: [] }],
   request: {
-    params: TenantParam.extend({ connection: Id.openapi({ param: { name: "connection", in: "path" }, example: "plivo-main" }) }),
+    params: ConnectionParams,
     body: { required: true, content: { "application/json": { schema: ConnectionBody } } },
   },
   responses: {
@@ -78,6 +80,39 @@ const putConnectionRoute = createRoute({
     ...problemResponses(400, 401, 404, 413, 415, 422, 503),
   },
 });
+
+const getConnectionRoute = createRoute({
+  method: "get",
+  path: "/admin/tenants/{tenant}/connections/{connection}",
+  tags: [TAG],
+  summary: "Read a connection (which credential fields it holds, never their values)",
+  security: [{ adminToken: [] }],
+  request: { params: ConnectionParams },
+  responses: {
+    200: { description: "The connection", content: { "application/json": { schema: ConnectionSchema } } },
+    ...problemResponses(401, 404, 422, 503),
+  },
+});
+
+const deleteConnectionRoute = createRoute({
+  method: "delete",
+  path: "/admin/tenants/{tenant}/connections/{connection}",
+  tags: [TAG],
+  summary: "Remove a connection",
+  description:
+    "Its credentials are deleted with it. Hangups on it are then 404; a registered call whose watch later decides to hang it up stores `failed` (the connection no longer exists).",
+  security: [{ adminToken: [] }],
+  request: { params: ConnectionParams },
+  responses: {
+    204: { description: "Removed" },
+    ...problemResponses(401, 404, 422, 503),
+  },
+});
+
+/** A connection as the admin API shows it: everything but the credentials, and their field names. */
+function connectionView(record: ConnectionRecord, credentialFields: string[]) {
+  return { ...publicConnection(record), credential_fields: credentialFields };
+}
 
 export const connectionRoutes = createRouter().openapi(putConnectionRoute, async (c) => {
   const { tenant, connection } = c.req.valid("param");
@@ -103,6 +138,20 @@ export const connectionRoutes = createRouter().openapi(putConnectionRoute, async
     updated_at: now,
   };
   await putConnection(c.env, record);
-  const { credentials: _sealed, ...visible } = record;
-  return c.json({ ...visible, credential_fields: Object.keys(credentials.data as object) }, existing ? 200 : 201);
-});
+  return c.json(connectionView(record, Object.keys(credentials.data as object)), existing ? 200 : 201);
+})
+  .openapi(getConnectionRoute, async (c) => {
+    const { tenant, connection } = c.req.valid("param");
+    const record = await getConnection(c.env, tenant, connection);
+    if (!record) throw new ProblemError(404, "not_found", `Tenant "${tenant}" has no connection "${connection}".`);
+    // The field names are inside the sealed credentials: opening them also proves CREDENTIALS_KEY still fits.
+    const credentials = await openCredentials<Record<string, unknown>>(c.env, record);
+    return c.json(connectionView(record, Object.keys(credentials)), 200);
+  })
+  .openapi(deleteConnectionRoute, async (c) => {
+    const { tenant, connection } = c.req.valid("param");
+    if (!(await deleteConnection(c.env, tenant, connection))) {
+      throw new ProblemError(404, "not_found", `Tenant "${tenant}" has no connection "${connection}".`);
+    }
+    return c.body(null, 204);
+  });

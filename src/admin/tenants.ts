@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { randomBytes, toBase64 } from "../http/encoding";
+import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { Id, problemResponses } from "../http/schemas";
 import { getTenant, putTenant, sealWebhookSecret, type TenantRecord } from "../tenants/store";
@@ -72,6 +73,30 @@ const putTenantRoute = createRoute({
   },
 });
 
+const getTenantRoute = createRoute({
+  method: "get",
+  path: "/admin/tenants/{tenant}",
+  tags: [TAG],
+  summary: "Read a tenant (its webhook URL, never its secret)",
+  security: [{ adminToken: [] }],
+  request: { params: TenantParam },
+  responses: {
+    200: { description: "The tenant", content: { "application/json": { schema: TenantSchema } } },
+    ...problemResponses(401, 404, 422, 503),
+  },
+});
+
+/** A tenant as the admin API shows it; the webhook secret only when it was just generated. */
+function tenantView(record: TenantRecord, generatedSecret?: string) {
+  return {
+    id: record.id,
+    ...(record.name ? { name: record.name } : {}),
+    ...(record.webhook ? { webhook: { url: record.webhook.url, ...(generatedSecret ? { secret: generatedSecret } : {}) } } : {}),
+    created_at: record.created_at,
+    updated_at: record.updated_at,
+  };
+}
+
 export const tenantRoutes = createRouter().openapi(putTenantRoute, async (c) => {
   const { tenant } = c.req.valid("param");
   const body = c.req.valid("json");
@@ -92,14 +117,10 @@ export const tenantRoutes = createRouter().openapi(putTenantRoute, async (c) => 
     updated_at: now,
   };
   await putTenant(c.env, record);
-  return c.json(
-    {
-      id: record.id,
-      ...(record.name ? { name: record.name } : {}),
-      ...(record.webhook ? { webhook: { url: record.webhook.url, ...(generatedSecret ? { secret: generatedSecret } : {}) } } : {}),
-      created_at: record.created_at,
-      updated_at: record.updated_at,
-    },
-    existing ? 200 : 201,
-  );
+  return c.json(tenantView(record, generatedSecret), existing ? 200 : 201);
+}).openapi(getTenantRoute, async (c) => {
+  const { tenant } = c.req.valid("param");
+  const record = await getTenant(c.env, tenant);
+  if (!record) throw new ProblemError(404, "not_found", `No tenant named "${tenant}".`);
+  return c.json(tenantView(record), 200);
 });

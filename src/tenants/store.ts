@@ -87,6 +87,12 @@ export async function putConnection(env: Env, record: ConnectionRecord): Promise
   await env.GATEWAY_KV.put(kvKey.connection(record.tenant, record.id), JSON.stringify(record));
 }
 
+export async function deleteConnection(env: Env, tenant: string, connection: string): Promise<boolean> {
+  if (!(await getConnection(env, tenant, connection))) return false;
+  await env.GATEWAY_KV.delete(kvKey.connection(tenant, connection));
+  return true;
+}
+
 export function sealCredentials(env: Env, tenant: string, connection: string, credentials: unknown): Promise<Sealed> {
   return seal(env.CREDENTIALS_KEY, credentialsContext(tenant, connection), credentials);
 }

@@ -89,6 +89,10 @@ describe("hangup-gateway CLI", () => {
     expect(json(stored)).toMatchObject({ provider: "plivo", credential_fields: ["auth_id", "auth_token"] });
     expect(stored.stdout + stored.stderr).not.toContain(PLIVO_TOKEN);
 
+    const shown = await cli(["connection", "get", TENANT, "plivo"]);
+    expect(json(shown)).toMatchObject({ provider: "plivo", credential_fields: ["auth_id", "auth_token"] });
+    expect(shown.stdout + shown.stderr).not.toContain(PLIVO_TOKEN);
+
     const inArgv = await cli(["connection", "put", TENANT, "plivo", "--provider", "plivo", "--credentials", "{}"]);
     expect(inArgv.code).toBe(2);
     expect(inArgv.stderr).toContain("--credentials");
