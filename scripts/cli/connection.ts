@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { text } from "node:stream/consumers";
 import { defineCommand } from "./command";
 import { CliError } from "./errors";
-import { adminToken, callGateway, gatewayUrl, TOKEN_OPTION, URL_OPTION } from "./gateway";
+import { adminToken, callGateway, gatewayUrl, tenantPath, TOKEN_OPTION, URL_OPTION } from "./gateway";
 import { note, printResult } from "./output";
 
 const STDIN = "-";
@@ -56,7 +56,7 @@ export const connectionPut = defineCommand({
     const credentials = await readCredentials(values["credentials-file"]!);
     const answer = await callGateway(gatewayUrl(values.url), {
       method: "PUT",
-      path: connectionPath(tenant!, id!),
+      path: tenantPath(tenant!, "connections", id!),
       token: adminToken(values.token),
       body: {
         provider: values.provider,
@@ -70,17 +70,13 @@ export const connectionPut = defineCommand({
   },
 });
 
-function connectionPath(tenant: string, id: string): string {
-  return `/admin/tenants/${encodeURIComponent(tenant)}/connections/${encodeURIComponent(id)}`;
-}
-
 export const connectionGet = defineCommand({
   name: "connection get",
   summary: "Print a connection: provider, base URL and the names of its credential fields, never their values.",
   args: ["<tenant>", "<id>"],
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   async run([tenant, id], values) {
-    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: connectionPath(tenant!, id!), token: adminToken(values.token) });
+    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: tenantPath(tenant!, "connections", id!), token: adminToken(values.token) });
     printResult(answer.body);
   },
 });
@@ -91,7 +87,7 @@ export const connectionDelete = defineCommand({
   args: ["<tenant>", "<id>"],
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   async run([tenant, id], values) {
-    await callGateway(gatewayUrl(values.url), { method: "DELETE", path: connectionPath(tenant!, id!), token: adminToken(values.token) });
+    await callGateway(gatewayUrl(values.url), { method: "DELETE", path: tenantPath(tenant!, "connections", id!), token: adminToken(values.token) });
     note(`Removed connection ${id} of tenant ${tenant}.`);
   },
 });

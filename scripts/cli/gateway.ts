@@ -67,6 +67,11 @@ interface ProblemBody {
 }
 
 /** Sends the request; any answer but a 2xx becomes a CliError that quotes the problem. */
+/** `/admin/tenants/{tenant}` and below, each segment percent-encoded: `tenantPath("acme", "keys", id)`. */
+export function tenantPath(tenant: string, ...below: string[]): string {
+  return ["/admin/tenants", tenant, ...below].map((part, n) => (n === 0 ? part : encodeURIComponent(part))).join("/");
+}
+
 export async function callGateway(baseUrl: string, request: GatewayRequest): Promise<GatewayAnswer> {
   const url = baseUrl.replace(/\/+$/, "") + request.path;
   let response: Response;

@@ -1,6 +1,6 @@
 /** `key create` and `key revoke`: a tenant's API keys, through the admin API. */
 import { defineCommand } from "./command";
-import { adminToken, callGateway, gatewayUrl, TOKEN_OPTION, URL_OPTION } from "./gateway";
+import { adminToken, callGateway, gatewayUrl, tenantPath, TOKEN_OPTION, URL_OPTION } from "./gateway";
 import { note, printResult } from "./output";
 
 export const keyCreate = defineCommand({
@@ -16,7 +16,7 @@ export const keyCreate = defineCommand({
   async run([tenant], values) {
     const answer = await callGateway(gatewayUrl(values.url), {
       method: "POST",
-      path: `/admin/tenants/${encodeURIComponent(tenant!)}/keys`,
+      path: tenantPath(tenant!, "keys"),
       token: adminToken(values.token),
       body: values.name === undefined ? {} : { name: values.name },
     });
@@ -33,7 +33,7 @@ export const keyRevoke = defineCommand({
   async run([tenant, id], values) {
     await callGateway(gatewayUrl(values.url), {
       method: "DELETE",
-      path: `/admin/tenants/${encodeURIComponent(tenant!)}/keys/${encodeURIComponent(id!)}`,
+      path: tenantPath(tenant!, "keys", id!),
       token: adminToken(values.token),
     });
     note(`Revoked key ${id} of tenant ${tenant}.`);

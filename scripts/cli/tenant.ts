@@ -1,6 +1,6 @@
 /** `tenant put|get`: create, update or read a tenant through the admin API. */
 import { defineCommand } from "./command";
-import { adminToken, callGateway, gatewayUrl, TOKEN_OPTION, URL_OPTION } from "./gateway";
+import { adminToken, callGateway, gatewayUrl, tenantPath, TOKEN_OPTION, URL_OPTION } from "./gateway";
 import { note, printResult } from "./output";
 
 export const tenantPut = defineCommand({
@@ -21,7 +21,7 @@ export const tenantPut = defineCommand({
     };
     const answer = await callGateway(gatewayUrl(values.url), {
       method: "PUT",
-      path: `/admin/tenants/${encodeURIComponent(id!)}`,
+      path: tenantPath(id!),
       token: adminToken(values.token),
       body,
     });
@@ -39,7 +39,7 @@ export const tenantGet = defineCommand({
   args: ["<id>"],
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   async run([id], values) {
-    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: `/admin/tenants/${encodeURIComponent(id!)}`, token: adminToken(values.token) });
+    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: tenantPath(id!), token: adminToken(values.token) });
     printResult(answer.body);
   },
 });
