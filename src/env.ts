@@ -2,6 +2,7 @@
  * The Worker's bindings. Secrets are optional on purpose: a missing secret is answered with 503 by the
  * routes that need it, never by a crash.
  */
+import type { CallIndexReport } from "./call-index/report";
 import type { CallObject } from "./calls/call-object";
 import type { ConnectionHealth } from "./calls/connection-health";
 import type { LogFields } from "./http/access-log";
@@ -11,6 +12,8 @@ export interface Env {
   CALLS: DurableObjectNamespace<CallObject>;
   /** One object per (tenant, connection): its provider's circuit breaker (README, "Failing providers"). */
   CONNECTION_HEALTH: DurableObjectNamespace<ConnectionHealth>;
+  /** Every change of a call, on its way to the tenant's call index (src/call-index/). */
+  CALL_INDEX: Queue<CallIndexReport>;
   /** Requests per minute per tenant on /v1/* (README, "Limits and abuse"); absent: no limit. */
   TENANT_RATE_LIMITER?: RateLimit;
   /** Bearer token for /admin/*. */
