@@ -422,6 +422,9 @@ export class CallObject extends DurableObject<Env> {
   }
 
   private async sendIndexReports(): Promise<void> {
+    // Should this instance die before the send, an alarm must be there to send again (a round's lease
+    // alarm already is; for other changes this sets one).
+    if (this.alarmAt === undefined || this.alarmAt === null || this.alarmAt > Date.now() + ROUND_LEASE_MS) await this.scheduleAlarm();
     try {
       while (this.store.indexBehind()) {
         const report = toIndexReport(this.store.current()!);
