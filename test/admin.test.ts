@@ -234,7 +234,7 @@ describe("webhook secrets", () => {
 describe("key listing", () => {
   it("lists every key with id, name and created_at, revoked ones with revoked_at; never a key or its hash", async () => {
     await admin("PUT", "/admin/tenants/lister", {});
-    const issued = [];
+    const issued: { id: string; key: string; created_at: string }[] = [];
     for (const name of ["ci", "billing", undefined]) {
       issued.push(await (await admin("POST", "/admin/tenants/lister/keys", name ? { name } : undefined)).json<{ id: string; key: string; created_at: string }>());
     }
