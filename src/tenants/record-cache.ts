@@ -41,6 +41,7 @@ export async function cachedRead<T>(namespace: KVNamespace, key: string, read: (
   return value;
 }
 
+/** Call after a write: the entry goes, and any read still in flight will not cache what it read. */
 export function forgetCached(namespace: KVNamespace, key: string): void {
   generation++;
   caches.get(namespace)?.delete(key);

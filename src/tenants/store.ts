@@ -69,7 +69,6 @@ export async function readTenant(env: Env, tenant: string): Promise<TenantRecord
 }
 
 export async function putTenant(env: Env, record: TenantRecord): Promise<void> {
-  forgetCached(env.GATEWAY_KV, kvKey.tenant(record.id));
   await env.GATEWAY_KV.put(kvKey.tenant(record.id), JSON.stringify(record));
   forgetCached(env.GATEWAY_KV, kvKey.tenant(record.id));
 }
@@ -150,14 +149,12 @@ export async function readConnection(env: Env, tenant: string, connection: strin
 }
 
 export async function putConnection(env: Env, record: ConnectionRecord): Promise<void> {
-  forgetCached(env.GATEWAY_KV, kvKey.connection(record.tenant, record.id));
   await env.GATEWAY_KV.put(kvKey.connection(record.tenant, record.id), JSON.stringify(record));
   forgetCached(env.GATEWAY_KV, kvKey.connection(record.tenant, record.id));
 }
 
 export async function deleteConnection(env: Env, tenant: string, connection: string): Promise<boolean> {
   if (!(await readConnection(env, tenant, connection))) return false;
-  forgetCached(env.GATEWAY_KV, kvKey.connection(tenant, connection));
   await env.GATEWAY_KV.delete(kvKey.connection(tenant, connection));
   forgetCached(env.GATEWAY_KV, kvKey.connection(tenant, connection));
   return true;
