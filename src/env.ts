@@ -22,6 +22,11 @@ export interface Env {
   CREDENTIALS_KEY?: string;
   /** Optional Workers Analytics Engine dataset: one data point per request when bound (README, "Logs and metrics"). */
   METRICS?: AnalyticsEngineDataset;
+  /**
+   * The gateway's public origin as providers call it (`https://hangup.example.com`), when a proxy stands in
+   * front of it: callback signatures are then checked against it plus the request's path and query.
+   */
+  PUBLIC_URL?: string;
   /** Tests only: the fake provider server on 127.0.0.1. */
   FAKE_PROVIDER_URL?: string;
 }

@@ -6,12 +6,12 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { plivoCallbacks, plivoSigningString } from "../src/callbacks/plivo";
-import { twilioCallbacks } from "../src/callbacks/twilio";
-import type { CallbackRequest } from "../src/callbacks/types";
+import { plivoCallbacks, plivoSigningString } from "../src/providers/plivo/callbacks";
+import { twilioCallbacks } from "../src/providers/twilio/callbacks";
+import type { CallbackRequest } from "../src/providers/callbacks/types";
 import { callStub } from "../src/calls/call-stub";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
-import { TWILIO_FAKE_AUTH } from "./fake-provider/twilio";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
+import { TWILIO_FAKE_AUTH } from "../src/providers/twilio/fake";
 import { BASE, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, send, uniqueCallId } from "./helpers";
 
 const FORM = "application/x-www-form-urlencoded";
@@ -85,9 +85,9 @@ describe("signature schemes, as the providers document them", () => {
     const url = "https://mycompany.com/myapp.php?foo=1&bar=2";
     const params = { CallSid: "CA1234567890ABCDE", Caller: "+14158675309", Digits: "1234", From: "+14158675309", To: "+18005551212" };
     const request = callbackRequest(url, { "x-twilio-signature": "RSOYDt4T1cUTdK1PDd93/VVr8B8=" }, new URLSearchParams(params).toString());
-    expect(await twilioCallbacks.verify!(request, { account_sid: "AC1", auth_token: "12345" })).toBe(true);
+    expect(await twilioCallbacks.verify!(request, { account_sid: "AC1", auth_token: "12345" })).toBe("authentic");
     const tampered = { ...request, body: new URLSearchParams({ ...params, Digits: "1235" }).toString() };
-    expect(await twilioCallbacks.verify!(tampered, { account_sid: "AC1", auth_token: "12345" })).toBe(false);
+    expect(await twilioCallbacks.verify!(tampered, { account_sid: "AC1", auth_token: "12345" })).toBe("forged");
   });
 
   it("Plivo V3: the URL, its sorted query, the sorted POST params and the nonce", () => {
@@ -104,10 +104,10 @@ describe("signature schemes, as the providers document them", () => {
     const valid = await hmac("SHA-256", "token", "https://example.com/hangup?CallUUIDabcEventHangup.n1");
     const credentials = { auth_id: "MA1", auth_token: "token" };
     const verify = (headers: Record<string, string>) => plivoCallbacks.verify!(callbackRequest(url, { "x-plivo-signature-v3-nonce": "n1", ...headers }, body), credentials);
-    expect(await verify({ "x-plivo-signature-v3": `bm90IGl0,${valid}` })).toBe(true);
-    expect(await verify({ "x-plivo-signature-v3": "bm90IGl0", "x-plivo-signature-ma-v3": valid })).toBe(true);
-    expect(await verify({ "x-plivo-signature-v3": "bm90IGl0" })).toBe(false);
-    expect(await plivoCallbacks.verify!(callbackRequest(url, { "x-plivo-signature-v3": valid }, body), credentials)).toBe(false);
+    expect(await verify({ "x-plivo-signature-v3": `bm90IGl0,${valid}` })).toBe("authentic");
+    expect(await verify({ "x-plivo-signature-v3": "bm90IGl0", "x-plivo-signature-ma-v3": valid })).toBe("authentic");
+    expect(await verify({ "x-plivo-signature-v3": "bm90IGl0" })).toBe("forged");
+    expect(await plivoCallbacks.verify!(callbackRequest(url, { "x-plivo-signature-v3": valid }, body), credentials)).toBe("forged");
   });
 });
 
@@ -172,11 +172,20 @@ describe("POST /callbacks/{tenant}/{connection}", () => {
     await expectProblem(await getCall(acme.key, callId, "twilio"), 404);
   });
 
-  it("unknown tenants, connections and providers without callbacks are 404", async () => {
-    const headers = { "content-type": "application/json" };
-    await expectProblem(await postCallback("/callbacks/nobody/twilio", "{}", headers), 404, "not_found");
-    await expectProblem(await postCallback("/callbacks/acme/nothing", "{}", headers), 404, "not_found");
-    await expectProblem(await postCallback("/callbacks/acme/sandbox", "{}", headers), 404, "not_found");
+  it("unknown tenants, unknown connections, providers without callbacks and bad signatures get one identical 401", async () => {
+    const headers = { "content-type": FORM };
+    const body = "CallSid=CA1&CallStatus=completed";
+    const refusals = await Promise.all([
+      postCallback("/callbacks/nobody/twilio", body, headers),
+      postCallback("/callbacks/acme/nothing", body, headers),
+      postCallback("/callbacks/acme/sandbox", body, headers),
+      postCallback("/callbacks/acme/tryvox", body, headers),
+      postCallback("/callbacks/acme/twilio", body, { ...headers, "x-twilio-signature": "bm90IGl0" }),
+      postCallback("/callbacks/acme/twilio", body, headers),
+    ]);
+    const answers = await Promise.all(refusals.map(async (res) => ({ status: res.status, type: res.headers.get("content-type"), body: await res.text() })));
+    expect(answers[0]).toMatchObject({ status: 401, type: "application/problem+json" });
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
   });
 
   it("a valid callback that names no call is 422; an oversized one is 413", async () => {

@@ -10,10 +10,10 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SEND_POLICY } from "../src/providers/send-hangup";
-import { ALOHAA_FAKE_AUTH } from "./fake-provider/alohaa";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { ALOHAA_FAKE_AUTH } from "../src/providers/alohaa/fake";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import type { ScriptedResponse } from "./fake-provider/server";
-import { TRYVOX_FAKE_AUTH } from "./fake-provider/tryvox";
+import { TRYVOX_FAKE_AUTH } from "../src/providers/tryvox/fake";
 import { createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 
 const TENANT = "faults";
