@@ -16,9 +16,34 @@ import type { ProviderAdapter } from "../types";
 
 const SANDBOX_BASE_URL = "https://sandbox.hangup-gateway.invalid";
 
+/**
+ * How many call ids the sandbox remembers per isolate. Its memory is a convenience (a second hangup of the
+ * same call answers "already ended"), not a record: past this many, the oldest are forgotten, so an
+ * isolate serving any number of sandbox calls holds a bounded amount of state.
+ */
+export const SANDBOX_MEMORY = 10_000;
+
+/** A set that forgets its oldest members beyond `limit` (insertion order). */
+export class BoundedSet {
+  readonly #members = new Set<string>();
+  constructor(readonly limit: number) {}
+  has(member: string): boolean {
+    return this.#members.has(member);
+  }
+  add(member: string): void {
+    this.#members.delete(member);
+    this.#members.add(member);
+    while (this.#members.size > this.limit) this.#members.delete(this.#members.values().next().value!);
+  }
+  get size(): number {
+    return this.#members.size;
+  }
+}
+
 /** Calls the sandbox has hung up in this isolate, so that a second hangup finds the call over. */
-const endedCalls = new Set<string>();
-const flakyAttempts = new Map<string, number>();
+export const endedCalls = new BoundedSet(SANDBOX_MEMORY);
+/** `flaky-` calls that have already failed once. */
+const flakyFailed = new BoundedSet(SANDBOX_MEMORY);
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -30,10 +55,9 @@ function simulate(request: Request): Response {
   if (callId.startsWith("ended-") || endedCalls.has(callId)) return json(404, { error: "call_already_ended" });
   if (callId.startsWith("fail-")) return json(503, { error: "unavailable" });
   if (callId.startsWith("badauth-")) return json(401, { error: "invalid_credentials" });
-  if (callId.startsWith("flaky-")) {
-    const seen = flakyAttempts.get(callId) ?? 0;
-    flakyAttempts.set(callId, seen + 1);
-    if (seen === 0) return json(503, { error: "unavailable" });
+  if (callId.startsWith("flaky-") && !flakyFailed.has(callId)) {
+    flakyFailed.add(callId);
+    return json(503, { error: "unavailable" });
   }
   endedCalls.add(callId);
   return new Response(null, { status: 204 });

@@ -55,8 +55,20 @@ describe("twilio: building the request", () => {
 });
 
 describe("twilio: reading the answer", () => {
-  it("200 with the call resource is a hangup", () => {
+  it("200 with the call resource completed or canceled is a hangup", () => {
     expect(twilio.readResponse(answerOf(200, { sid: "CA1", status: "completed" }))).toMatchObject({ status: "terminated" });
+    expect(twilio.readResponse(answerOf(200, { sid: "CA1", status: "canceled" }))).toMatchObject({ status: "terminated" });
+  });
+
+  it("200 whose call resource is in another status, or has none, confirms nothing: failed, retried, saying what Twilio reported", () => {
+    for (const status of ["in-progress", "ringing", "queued", "busy"]) {
+      const reading = twilio.readResponse(answerOf(200, { sid: "CA1", status }));
+      expect(reading).toMatchObject({ status: "failed", retryable: true });
+      expect(reading.detail).toContain(`"${status}"`);
+    }
+    for (const body of ["", "<html>ok</html>", { sid: "CA1" }, { sid: "CA1", status: "completed\nforged text that is long" }]) {
+      expect(twilio.readResponse(answerOf(200, body))).toMatchObject({ status: "failed", retryable: true, detail: expect.stringContaining("did not report a call status") });
+    }
   });
 
   it("21220 (call not in progress) and 20404 (no such call) are already_ended", () => {
@@ -125,6 +137,13 @@ describe("twilio: against the fake provider", () => {
     const result = await sendHangup(twilio, { ...live(), credentials: { ...TWILIO_FAKE_AUTH, auth_token: "wrong" } }, QUICK_RETRIES);
     expect(result.reading).toMatchObject({ status: "failed", code: "20003", credentialsRejected: true });
     expect(result.attempts).toHaveLength(1);
+  });
+
+  it("a 200 still in progress is retried; the next update finds the call over (21220)", async () => {
+    const hangup = live();
+    await scriptProvider(hangup.callId, [{ status: 200, body: JSON.stringify({ sid: hangup.callId, status: "in-progress" }) }]);
+    const result = await sendHangup(twilio, hangup, QUICK_RETRIES);
+    expect(result.attempts.map((a) => [a.http_status, a.outcome])).toEqual([[200, "failed"], [200, "terminated"]]);
   });
 
   it("retries 20429 and then completes the call", async () => {

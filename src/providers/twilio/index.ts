@@ -1,14 +1,16 @@
 /**
  * Twilio — update the call resource: `POST {base}/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}.json`
  * with the form `Status=completed` (which ends a call whether it is ringing or in progress) and HTTP
- * Basic (account sid : auth token). 200 with the call resource is a hangup. Errors are JSON
+ * Basic (account sid : auth token). The answer is the updated call resource; only a 2xx whose resource
+ * says `completed` or `canceled` is a hangup: any other status it reports (`in-progress`, `ringing`, …),
+ * or none, confirms nothing, so the attempt fails and is retried (a retry of an ended call is 21220). Errors are JSON
  * `{code, message, status, more_info}`; the numeric `code` decides before the HTTP status: 21220 (call not
  * in progress) and 20404 (no such call resource) are `already_ended` as the contract lists them, 20003
  * is rejected credentials and 20429 rate limiting, as their statuses 401 and 429 would say anyway.
  */
 import { z } from "zod";
 import { basicAuth, joinUrl, jsonField, readGenericFailure, retryAfterMs, segment } from "../http";
-import type { ProviderAdapter } from "../types";
+import type { ProviderAdapter, Reading } from "../types";
 
 const credentials = z.object({
   account_sid: z.string().min(1),
@@ -27,6 +29,17 @@ function errorCode(body: string): string | undefined {
   return typeof code === "number" || typeof code === "string" ? String(code) : undefined;
 }
 
+/** The statuses of a call resource that say the update ended the call. */
+const ENDED_BY_UPDATE = new Set(["completed", "canceled"]);
+
+function readCallResource(body: string): Reading {
+  const status = jsonField(body, "status");
+  if (typeof status === "string" && ENDED_BY_UPDATE.has(status)) return { status: "terminated", detail: `Twilio ended the call (status ${status})` };
+  // Only a status word is quoted; anything else in its place is not repeated.
+  const reported = typeof status === "string" && /^[a-z-]{1,20}$/.test(status) ? `reported the call as "${status}"` : "did not report a call status";
+  return { status: "failed", detail: `Twilio accepted the update but ${reported}; the hangup is not confirmed`, retryable: true };
+}
+
 export const twilio: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "twilio",
   credentials,
@@ -42,7 +55,7 @@ export const twilio: ProviderAdapter<z.infer<typeof credentials>> = {
   },
 
   readResponse(answer) {
-    if (answer.status >= 200 && answer.status < 300) return { status: "terminated", detail: "Twilio completed the call" };
+    if (answer.status >= 200 && answer.status < 300) return readCallResource(answer.body);
     const code = errorCode(answer.body);
     const alreadyEnded = code === undefined ? undefined : ALREADY_ENDED.get(code);
     if (alreadyEnded) return { status: "already_ended", code, detail: alreadyEnded };
