@@ -3,24 +3,36 @@
  * providers' published examples and signatures computed independently), never by a bearer key. A
  * forged or unsigned callback changes nothing; a valid one saying the call ended ends its watch.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { plivoCallbacks, plivoSigningString } from "../src/providers/plivo/callbacks";
 import { twilioCallbacks } from "../src/providers/twilio/callbacks";
 import type { CallbackRequest } from "../src/providers/callbacks/types";
 import { callStub } from "../src/calls/call-stub";
+import { app } from "../src/app";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
+import { TELNYX_FAKE_AUTH } from "../src/providers/telnyx/fake";
+import { telnyxKeys, telnyxSignature, vonageSignature, type TelnyxKeys } from "../src/providers/testing/signers";
+import { VONAGE_FAKE_AUTH } from "../src/providers/vonage/fake";
 import { TWILIO_FAKE_AUTH } from "../src/providers/twilio/fake";
 import { BASE, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, send, uniqueCallId } from "./helpers";
 
 const FORM = "application/x-www-form-urlencoded";
 
 let acme: { key: string };
+let telnyxAccount: TelnyxKeys;
+const VONAGE_SECRET = "vonage-signature-secret";
 
 beforeAll(async () => {
   acme = await createTenant("acme");
+  telnyxAccount = await telnyxKeys();
   const base_url = fakeProviderUrl();
+  const telnyxSigned = { ...TELNYX_FAKE_AUTH, public_key: telnyxAccount.publicKey };
+  await createConnection("acme", "telnyx", "telnyx", telnyxSigned, { base_url });
+  await createConnection("acme", "telnyx-signed-open", "telnyx", telnyxSigned, { base_url, callbacks: "unsigned-ok" });
+  await createConnection("acme", "telnyx-open", "telnyx", TELNYX_FAKE_AUTH, { base_url, callbacks: "unsigned-ok" });
+  await createConnection("acme", "vonage", "vonage", { ...VONAGE_FAKE_AUTH, signature_secret: VONAGE_SECRET }, { base_url, callbacks: "unsigned-ok" });
   await createConnection("acme", "twilio", "twilio", TWILIO_FAKE_AUTH, { base_url });
   await createConnection("acme", "plivo", "plivo", PLIVO_FAKE_AUTH, { base_url });
   await createConnection("acme", "tryvox", "tryvox", { auth_id: "acct", api_key: "tvx_sk_test" }, { base_url });
@@ -164,6 +176,80 @@ describe("POST /callbacks/{tenant}/{connection}", () => {
     const accepted = await registerCall("tryvox-open");
     expect((await postCallback("/callbacks/acme/tryvox-open", body(accepted), headers)).status).toBe(204);
     expect((await record(accepted, "tryvox-open")).state).toBe("ended");
+  });
+
+  it("Telnyx: a callback signed by the connection's public_key ends the call; bad or stale is 401 even on unsigned-ok", async () => {
+    const body = (callId: string) => JSON.stringify({ data: { event_type: "call.hangup", payload: { call_control_id: callId } } });
+    const json = { "content-type": "application/json" };
+
+    const forged = await registerCall("telnyx-signed-open");
+    const otherKey = await telnyxSignature(await telnyxKeys(), body(forged));
+    await expectProblem(await postCallback("/callbacks/acme/telnyx-signed-open", body(forged), { ...json, ...otherKey }), 401, "unauthorized");
+    const stale = await telnyxSignature(telnyxAccount, body(forged), Math.floor(Date.now() / 1000) - 301);
+    await expectProblem(await postCallback("/callbacks/acme/telnyx-signed-open", body(forged), { ...json, ...stale }), 401, "unauthorized");
+    await expectProblem(await postCallback("/callbacks/acme/telnyx-signed-open", body(forged), json), 401, "unauthorized");
+    expect((await record(forged, "telnyx-signed-open")).state).toBe("live");
+
+    const signed = await registerCall("telnyx");
+    const res = await postCallback("/callbacks/acme/telnyx", body(signed), { ...json, ...(await telnyxSignature(telnyxAccount, body(signed))) });
+    expect(res.status).toBe(204);
+    expect((await record(signed, "telnyx")).state).toBe("ended");
+
+    // Without a public_key the connection cannot check: unsigned-ok decides, as for any unsigned provider.
+    const open = await registerCall("telnyx-open");
+    expect((await postCallback("/callbacks/acme/telnyx-open", body(open), json)).status).toBe(204);
+    expect((await record(open, "telnyx-open")).state).toBe("ended");
+  });
+
+  it("Vonage: a JWT by the connection's signature_secret over this body ends the call; anything else is 401 even on unsigned-ok", async () => {
+    const body = (callId: string) => JSON.stringify({ uuid: callId, status: "completed" });
+    const json = { "content-type": "application/json" };
+
+    const forged = await registerCall("vonage");
+    const wrongSecret = await vonageSignature("not-the-secret", body(forged));
+    await expectProblem(await postCallback("/callbacks/acme/vonage", body(forged), { ...json, authorization: `Bearer ${wrongSecret}` }), 401, "unauthorized");
+    const otherBody = await vonageSignature(VONAGE_SECRET, body("another-call"));
+    await expectProblem(await postCallback("/callbacks/acme/vonage", body(forged), { ...json, authorization: `Bearer ${otherBody}` }), 401, "unauthorized");
+    await expectProblem(await postCallback("/callbacks/acme/vonage", body(forged), json), 401, "unauthorized");
+    expect((await record(forged, "vonage")).state).toBe("live");
+
+    const signed = await registerCall("vonage");
+    const res = await postCallback("/callbacks/acme/vonage", body(signed), { ...json, authorization: `Bearer ${await vonageSignature(VONAGE_SECRET, body(signed))}` });
+    expect(res.status).toBe(204);
+    expect((await record(signed, "vonage")).state).toBe("ended");
+  });
+
+  it("behind a proxy, PUBLIC_URL + the path and query is the URL checked, not the one the Worker saw", async () => {
+    const callId = await registerCall("twilio");
+    const publicUrl = "https://hangup.example.com/gateway";
+    const params = { CallSid: callId, CallStatus: "completed" };
+    // Twilio signed the public URL; the Worker is reached under another host and without the prefix.
+    const signedFor = (url: string) => hmac("SHA-1", TWILIO_FAKE_AUTH.auth_token, url + `CallSid${callId}CallStatuscompleted`);
+    const viaProxy = async (signature: string, vars: Record<string, string>) => {
+      const request = new Request(`http://10.0.0.7:8787/callbacks/acme/twilio?leg=a`, {
+        method: "POST",
+        headers: { "content-type": FORM, "x-twilio-signature": signature },
+        body: new URLSearchParams(params).toString(),
+      });
+      const ctx = createExecutionContext();
+      const res = await app.fetch(request, { ...env, ...vars }, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const publicSignature = await signedFor(`${publicUrl}/callbacks/acme/twilio?leg=a`);
+    // Without PUBLIC_URL the signature over the public URL cannot match what the Worker saw.
+    await expectProblem(await viaProxy(publicSignature, {}), 401, "unauthorized");
+    expect((await record(callId, "twilio")).state).toBe("live");
+    // With it, the URL the Worker saw no longer counts: signing that one is refused.
+    await expectProblem(await viaProxy(await signedFor("http://10.0.0.7:8787/callbacks/acme/twilio?leg=a"), { PUBLIC_URL: publicUrl }), 401, "unauthorized");
+    expect((await viaProxy(publicSignature, { PUBLIC_URL: `${publicUrl}/` })).status).toBe(204);
+    expect((await record(callId, "twilio")).state).toBe("ended");
+  });
+
+  it("a PUBLIC_URL that is not an http(s) URL is a configuration problem (503), never a pass", async () => {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(`${BASE}/callbacks/acme/tryvox-open`, { method: "POST", body: "{}" }), { ...env, PUBLIC_URL: "hangup.example.com" }, ctx);
+    await expectProblem(res, 503, "not_configured");
   });
 
   it("a callback about a call the gateway never saw is acknowledged and stores nothing", async () => {

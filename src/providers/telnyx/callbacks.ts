@@ -34,7 +34,8 @@ export const telnyxCallbacks: CallbackDialect = {
     const timestamp = request.headers.get(TIMESTAMP_HEADER) ?? "";
     const signature = base64Bytes(request.headers.get(SIGNATURE_HEADER) ?? "");
     if (!/^\d{1,12}$/.test(timestamp) || signature?.length !== 64) return "forged";
-    if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > TELNYX_TOLERANCE_SECONDS) return "forged";
+    // Whole seconds, as the SDK compares them.
+    if (Math.abs(Math.floor(now.getTime() / 1000) - Number(timestamp)) > TELNYX_TOLERANCE_SECONDS) return "forged";
     try {
       const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "Ed25519" }, false, ["verify"]);
       const signed = new TextEncoder().encode(`${timestamp}|${request.body}`);

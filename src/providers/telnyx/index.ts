@@ -9,9 +9,16 @@
 import { z } from "zod";
 import { joinUrl, jsonField, readGenericFailure, segment } from "../http";
 import type { ProviderAdapter } from "../types";
+import { base64Bytes } from "./callbacks";
 
 const credentials = z.object({
   api_key: z.string().min(1),
+  /** The account's webhook public key as the portal shows it: when present, callbacks must be signed by it (./callbacks.ts). */
+  public_key: z
+    .string()
+    .refine((key) => base64Bytes(key.trim())?.length === 32, "must be the account's Ed25519 public key: base64 of 32 bytes, as the Telnyx portal shows it")
+    .transform((key) => key.trim())
+    .optional(),
 }).strict();
 
 const CALL_ALREADY_ENDED = "90018";

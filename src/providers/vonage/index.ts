@@ -1,13 +1,13 @@
 /**
  * Vonage (Voice API v1) — `PUT {base}/v1/calls/{uuid}` with JSON `{"action":"hangup"}`, authenticated by a
- * short-lived RS256 JWT that the gateway signs itself from the application's private key (Vonage keeps
+ * short-lived RS256 JWT that the gateway signs itself (with `jose`) from the application's private key (Vonage keeps
  * only the public half). 204 is a hangup. 404 is Vonage's answer for a uuid it has no live call for,
  * ended or never known: read as `not_found`, since nothing says which. The request is built
  * asynchronously because signing is; the token is fresh for every hangup and outlives its retries.
  */
 import { z } from "zod";
 import { joinUrl, jsonField, readGenericFailure, segment } from "../http";
-import { describePrivateKeyProblem, signRs256Jwt } from "../rs256-jwt";
+import { describePrivateKeyProblem, signApplicationJwt } from "./private-key";
 import type { ProviderAdapter } from "../types";
 
 /** Long enough for every retry inside the send budget, short enough to be worthless if it leaks. */
@@ -19,6 +19,8 @@ const credentials = z.object({
     const problem = describePrivateKeyProblem(pem);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   }),
+  /** The account's signature secret: when present, callbacks must carry its HS256 JWT (./callbacks.ts). */
+  signature_secret: z.string().min(1).max(512).optional(),
 }).strict();
 
 /** Vonage errors are `{type, title, detail, instance}`; the fragment of `type` names the error ("not-found"). */
@@ -36,10 +38,7 @@ export const vonage: ProviderAdapter<z.infer<typeof credentials>> = {
   async buildRequest({ callId, credentials: { application_id, private_key }, baseUrl }) {
     const url = joinUrl(baseUrl, `/v1/calls/${segment(callId)}`);
     const iat = Math.floor(Date.now() / 1000);
-    const token = await signRs256Jwt(
-      { application_id, iat, exp: iat + TOKEN_LIFETIME_SECONDS, jti: crypto.randomUUID() },
-      private_key,
-    );
+    const token = await signApplicationJwt({ application_id, iat, exp: iat + TOKEN_LIFETIME_SECONDS, jti: crypto.randomUUID() }, private_key);
     return {
       method: "PUT",
       url,

@@ -1,9 +1,9 @@
 /**
- * RS256 JSON Web Tokens signed with WebCrypto from a PKCS#8 PEM private key — how Vonage authenticates
- * an application. The PEM is checked synchronously (so a credentials schema can refuse a bad key when
- * the connection is saved) and imported once per isolate (importing RSA keys is the slow part).
- * No message here ever quotes the key.
+ * The Vonage application's private key: checked synchronously (so the credentials schema can refuse a bad
+ * key when the connection is saved), imported once per isolate with `jose` (importing RSA keys is the slow
+ * part), and used to sign the RS256 JWT every hangup carries. No message here ever quotes the key.
  */
+import { SignJWT, importPKCS8, type CryptoKey as JoseKey } from "jose";
 
 const PKCS8_PEM = /^-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END PRIVATE KEY-----$/;
 const PKCS1_PEM_HEADER = "-----BEGIN RSA PRIVATE KEY-----";
@@ -14,14 +14,12 @@ const PKCS1_PEM_HEADER = "-----BEGIN RSA PRIVATE KEY-----";
  */
 const PKCS8_RSA_PREFIX = [0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x04];
 
-const RSASSA_SHA256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
-
 /** Distinct keys kept imported in one isolate; a gateway serves few provider applications. */
 const MAX_IMPORTED_KEYS = 64;
 
 const UNUSABLE_KEY = "the private key could not be imported as an RSA key (PKCS#8)";
 
-const importedKeys = new Map<string, Promise<CryptoKey>>();
+const importedKeys = new Map<string, Promise<JoseKey>>();
 
 /** The DER bytes of a PKCS#8 PEM, or undefined when the text is not one. */
 function pkcs8Der(pem: string): Uint8Array | undefined {
@@ -64,16 +62,14 @@ export function describePrivateKeyProblem(pem: string): string | undefined {
   return undefined;
 }
 
-function importSigningKey(pem: string): Promise<CryptoKey> {
-  const der = pkcs8Der(pem);
-  if (!der) return Promise.reject(new Error(UNUSABLE_KEY));
-  return crypto.subtle.importKey("pkcs8", der, RSASSA_SHA256, false, ["sign"]).catch(() => {
+function importSigningKey(pem: string): Promise<JoseKey> {
+  return importPKCS8(pem.trim(), "RS256").catch(() => {
     throw new Error(UNUSABLE_KEY);
   });
 }
 
 /** The imported key for this PEM, imported at most once per isolate while it stays in the cache. */
-function signingKey(pem: string): Promise<CryptoKey> {
+function signingKey(pem: string): Promise<JoseKey> {
   const cached = importedKeys.get(pem);
   if (cached) return cached;
   if (importedKeys.size >= MAX_IMPORTED_KEYS) {
@@ -87,20 +83,16 @@ function signingKey(pem: string): Promise<CryptoKey> {
   return imported;
 }
 
-function base64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function base64UrlJson(value: unknown): string {
-  return base64Url(new TextEncoder().encode(JSON.stringify(value)));
+/** Vonage's application claims, as its SDK (`@vonage/jwt` tokenGenerate) sets them. */
+export interface ApplicationClaims {
+  application_id: string;
+  iat: number;
+  exp: number;
+  jti: string;
 }
 
 /** `header.claims.signature`, signed RS256 with the PEM's key. Rejects with a message that never quotes the key. */
-export async function signRs256Jwt(claims: Record<string, unknown>, privateKeyPem: string): Promise<string> {
+export async function signApplicationJwt({ application_id, iat, exp, jti }: ApplicationClaims, privateKeyPem: string): Promise<string> {
   const key = await signingKey(privateKeyPem);
-  const signingInput = `${base64UrlJson({ alg: "RS256", typ: "JWT" })}.${base64UrlJson(claims)}`;
-  const signature = await crypto.subtle.sign(RSASSA_SHA256, key, new TextEncoder().encode(signingInput));
-  return `${signingInput}.${base64Url(new Uint8Array(signature))}`;
+  return new SignJWT({ application_id }).setProtectedHeader({ alg: "RS256", typ: "JWT" }).setIssuedAt(iat).setExpirationTime(exp).setJti(jti).sign(key);
 }
