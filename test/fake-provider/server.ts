@@ -51,6 +51,15 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The path as the provider reads it; a path that is not valid percent-encoding is kept as sent. */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 function send(res: ServerResponse, reply: FakeReply): void {
   res.writeHead(reply.status, { ...(reply.body ? { "content-type": "application/json" } : {}), ...reply.headers });
   res.end(reply.body ?? "");
@@ -78,7 +87,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname === "/__requests") {
       const call = url.searchParams.get("call");
-      const list = call ? requests.filter((r) => r.path.includes(encodeURIComponent(call)) || r.body.includes(call)) : requests;
+      const list = call ? requests.filter((r) => decodedPath(r.path).includes(call) || r.body.includes(call)) : requests;
       return send(res, { status: 200, body: JSON.stringify(list) });
     }
     if (url.pathname === "/__script" && req.method === "POST") {

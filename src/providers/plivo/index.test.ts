@@ -18,12 +18,13 @@ describe("plivo: building the request", () => {
     expect(getProvider("plivo")).toBe(plivo);
   });
 
-  it("DELETEs the call with a trailing slash and HTTP Basic", async () => {
+  it("DELETEs the call with a trailing slash and HTTP Basic, and the SDK's empty JSON body", async () => {
     const request = await plivo.buildRequest(input("defb0706-86a6-11e4-b303-498d468c930b"));
     expect(request).toEqual({
       method: "DELETE",
       url: "https://api.plivo.com/v1/Account/MAXXXXXXXXXXXXXXXXXX/Call/defb0706-86a6-11e4-b303-498d468c930b/",
-      headers: { authorization: `Basic ${btoa("MAXXXXXXXXXXXXXXXXXX:secret-token")}` },
+      headers: { authorization: `Basic ${btoa("MAXXXXXXXXXXXXXXXXXX:secret-token")}`, "content-type": "application/json" },
+      body: "{}",
     });
   });
 

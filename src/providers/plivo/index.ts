@@ -1,5 +1,6 @@
 /**
- * Plivo — `DELETE {base}/v1/Account/{auth_id}/Call/{call_uuid}/` with HTTP Basic auth.
+ * Plivo — `DELETE {base}/v1/Account/{auth_id}/Call/{call_uuid}/` with HTTP Basic auth and, as its SDK sends
+ * it, the JSON body `{}`.
  * 204 is a hangup; 404 `{"error":"not found"}` is Plivo's one answer for a call that ended and a call it
  * never had, read as `not_found` since nothing says which. Plivo's DELETE without a call uuid hangs up
  * every call on the account, so the call id is checked here, in the module itself, before any URL exists.
@@ -23,7 +24,9 @@ export const plivo: ProviderAdapter<z.infer<typeof credentials>> = {
     return {
       method: "DELETE",
       url: joinUrl(baseUrl, `/v1/Account/${segment(auth_id)}/Call/${segment(callId)}/`),
-      headers: { authorization: basicAuth(auth_id, auth_token) },
+      // As Plivo's SDK sends every voice request, this DELETE included: its (empty) parameters as JSON.
+      headers: { authorization: basicAuth(auth_id, auth_token), "content-type": "application/json" },
+      body: "{}",
     };
   },
 
