@@ -48,6 +48,22 @@ const callbackRoute = createRoute({
       tenant: Id.openapi({ param: { name: "tenant", in: "path" }, example: "acme" }),
       connection: Id.openapi({ param: { name: "connection", in: "path" }, example: "twilio-main" }),
     }),
+    // Plain OpenAPI schemas, not zod: documented, never validated before the signature is checked, so
+    // that a body the gateway cannot read is refused like any unauthenticated request.
+    body: {
+      required: true,
+      description: "The provider's own body, byte for byte as it sent it (signatures cover it).",
+      content: {
+        "application/x-www-form-urlencoded": {
+          schema: { type: "object", additionalProperties: { type: "string" }, description: "Twilio and Plivo: form fields" },
+          example: { CallSid: "CA0123456789abcdef0123456789abcdef", CallStatus: "completed", AccountSid: "AC0123456789abcdef0123456789abcdef" },
+        },
+        "application/json": {
+          schema: { type: "object", additionalProperties: true, description: "TryVox, Telnyx (`data.payload.call_control_id`) and Vonage (`uuid`, `status`)" },
+          example: { data: { event_type: "call.hangup", payload: { call_control_id: "v3:abc123" } } },
+        },
+      },
+    },
   },
   responses: {
     204: { description: "Authenticated and recorded (or about a call the gateway does not know: nothing to record)" },
