@@ -1,6 +1,6 @@
 /**
  * A fake telephony provider on 127.0.0.1: one HTTP server that answers every provider's hangup in that
- * provider's documented dialect (one module per provider beside this file). It records every request so
+ * provider's documented dialect (each provider's `src/providers/<name>/fake.ts`). It records every request so
  * tests can check exactly what left the gateway, and can be scripted per call id to answer anything a
  * real provider documents (errors, odd bodies, delays). Used by the test suite, the benchmarks and the
  * load run.
