@@ -78,7 +78,7 @@ function refusal(): ProblemError {
 
 export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) => {
   const { tenant, connection: connectionId } = c.req.valid("param");
-  // The body is read before anything is looked up, so that every refusal costs the same steps.
+  // Read first: the body limit and the decoding apply alike to every request, known URL or not.
   const body = new TextDecoder().decode(await c.req.arrayBuffer());
   const url = signedUrl(c.env.PUBLIC_URL, c.req.url);
   const connection = await getConnection(c.env, tenant, connectionId);
