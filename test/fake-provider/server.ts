@@ -23,9 +23,6 @@ import type { AddressInfo } from "node:net";
 import { readdirSync } from "node:fs";
 import type { FakeProviderRoutes, FakeReply, FakeState, RecordedRequest } from "../../src/providers/testing/fakes";
 
-export type { FakeReply, RecordedRequest } from "../../src/providers/testing/fakes";
-export { FAKE_CALL_PREFIXES } from "../../src/providers/testing/fakes";
-
 export interface ScriptedResponse {
   status: number;
   body?: string;
