@@ -17,7 +17,7 @@ import {
   record,
   type BreakerConfig,
   type BreakerState,
-} from "../src/providers/circuit-breaker";
+} from "../src/calls/circuit-breaker";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 

@@ -14,8 +14,8 @@
  * answering 5xx/429 after every retry. An answer, any answer (terminated, already ended, not found,
  * credentials rejected, a refusal), proves the provider is up: it is a success here.
  */
-import { DEFAULT_SEND_POLICY } from "./send-hangup";
-import type { Reading } from "./types";
+import { DEFAULT_SEND_POLICY } from "../providers/send-hangup";
+import type { Reading } from "../providers/types";
 
 export interface BreakerConfig {
   /** Failed hangups in a row that open the circuit… */
