@@ -28,7 +28,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          globalSetup: ["./test/global-setup.ts"],
+          globalSetup: ["./test/global-setup.ts", "./test/copy-assets-setup.ts"],
           include: ["test/*.test.ts"],
           testTimeout: 30_000,
         },

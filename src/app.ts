@@ -13,7 +13,6 @@ import { callbackRoutes, limitCallbackBody } from "./callbacks/routes";
 import { registrationRoutes } from "./calls/register-routes";
 import { callRoutes } from "./calls/routes";
 import { accessLog } from "./http/access-log";
-import { docsRoutes } from "./http/docs-routes";
 import { limitBody, requireJsonBody } from "./http/guards";
 import { OPENAPI_CONFIG, OPENAPI_PATH } from "./http/openapi-config";
 import { handleError, problem, problemResponse } from "./http/problem";
@@ -46,7 +45,6 @@ const routes = app
   .route("/", tenantPolicyRoutes);
 
 app.doc31(OPENAPI_PATH, OPENAPI_CONFIG);
-app.route("/", docsRoutes(() => app.getOpenAPI31Document(OPENAPI_CONFIG)));
 
 app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
 app.onError(handleError);

@@ -22,6 +22,8 @@ export interface Env {
   CREDENTIALS_KEY?: string;
   /** Optional Workers Analytics Engine dataset: one data point per request when bound (README, "Logs and metrics"). */
   METRICS?: AnalyticsEngineDataset;
+  /** The static pages under public/ (/docs, /console), served before the Worker runs; wrangler.toml [assets]. */
+  ASSETS: Fetcher;
   /** Tests only: the fake provider server on 127.0.0.1. */
   FAKE_PROVIDER_URL?: string;
 }

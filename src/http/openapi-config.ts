@@ -1,6 +1,6 @@
 /**
  * The frame of the OpenAPI document around the generated paths: what the API is, where it runs, and what
- * each tag means. Kept apart from src/app.ts so that /openapi.json and /docs are built from one config.
+ * each tag means. Kept apart from src/app.ts so that the document's frame reads on its own.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { VERSION } from "../version";
