@@ -29,9 +29,9 @@ import { walkSelection, type Target } from "./walk";
 /** The index trails the calls' records by at most this (contract): the final pass waits for it. */
 export const INDEX_LAG_BOUND_MS = 10_000;
 /** One alarm run works this long at most, then hands over to the next (progress stays stored). */
-const RUN_BUDGET_MS = 20_000;
+const RUN_BUDGET_MS = 4_000;
 /** If a run dies, the alarm set at its start brings the job back. */
-const SAFETY_ALARM_MS = 30_000;
+const SAFETY_ALARM_MS = 5_000;
 const RETRY_AFTER_ERROR_MS = 2_000;
 const PAGE = 200;
 
