@@ -9,6 +9,8 @@ import { keyRoutes } from "./admin/keys";
 import { tenantRoutes } from "./admin/tenants";
 import { requireAdmin, requireTenant } from "./auth/bearer";
 import { limitTenantRate } from "./auth/rate-limit";
+import { bulkRoutes } from "./bulk/routes";
+import { callIndexRoutes } from "./call-index/routes";
 import { callbackRoutes, limitCallbackBody } from "./callbacks/routes";
 import { registrationRoutes } from "./calls/register-routes";
 import { callRoutes } from "./calls/routes";
@@ -42,7 +44,9 @@ const routes = app
   .route("/", callRoutes)
   .route("/", registrationRoutes)
   .route("/", callbackRoutes)
-  .route("/", tenantPolicyRoutes);
+  .route("/", tenantPolicyRoutes)
+  .route("/", callIndexRoutes)
+  .route("/", bulkRoutes);
 
 app.doc31(OPENAPI_PATH, OPENAPI_CONFIG);
 
