@@ -149,3 +149,17 @@ export function describeJob(job) {
   const state = job.status === "completed" ? "Completed" : "Running";
   return `${state}: ${job.done} of ${job.matched} calls done${outcomes ? ` (${outcomes})` : ""}; ${job.protected} protected, skipped.`;
 }
+
+/**
+ * What decided a call's latest hangup, from its full record (GET /v1/calls/{id}): the reason it was asked
+ * with ("policy:<rule>" for an automatic one) and who asked. Empty when the call was never hung up.
+ * @param {any} record
+ */
+export function decidedByRecord(record) {
+  const hangup = record?.hangup;
+  if (!hangup) return "";
+  const reason = typeof hangup.reason === "string" && hangup.reason ? hangup.reason : hangup.outcome?.decision?.terminate?.reason;
+  const source = typeof hangup.source === "string" ? hangup.source : null;
+  if (reason) return source ? `${reason} (${source})` : reason;
+  return source ?? "";
+}

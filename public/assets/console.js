@@ -4,7 +4,7 @@
  * through the gateway's public tenant API with the key the operator gives. The key lives in this tab's
  * sessionStorage only; every request is same-origin, carries no cookie, and sends the key as a bearer token.
  */
-import { bulkRequest, callKey, decidedBy, describeDecision, describeJob, elapsed, orderCalls, problemMessage, splitList } from "./console-model.js";
+import { bulkRequest, callKey, decidedBy, decidedByRecord, describeDecision, describeJob, elapsed, orderCalls, problemMessage, splitList } from "./console-model.js";
 
 /** @typedef {import("./console-model.js").CallEntry} CallEntry */
 
@@ -12,6 +12,8 @@ const KEY_STORAGE = "hangup-gateway.console.api-key";
 const REFRESH_MS = 5_000;
 const JOB_POLL_MS = 1_000;
 const LIST_LIMIT = 100;
+/** Records read per refresh to fill "Decided by" where the list does not say it; cached until the call changes. */
+const DECIDED_BY_READS = 10;
 
 /**
  * @template {HTMLElement} T
@@ -182,6 +184,8 @@ ui.forgetKey.addEventListener("click", forgetKey);
 let calls = [];
 /** Outcomes this console received from its own hangups, shown until the list (which may trail) has them. */
 const localOutcomes = new Map();
+/** "Decided by" read from call records, by call: { updated_at, text }. */
+const decidedByCache = new Map();
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let refreshTimer;
 let refreshing = false;
@@ -216,6 +220,7 @@ async function refreshCalls() {
     ui.callsMore.textContent = more.length ? `Showing the newest ${LIST_LIMIT} ${more.join(" and ")} calls; filter by connection to see others.` : "";
     renderCalls();
     ui.callsUpdated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    void fillDecidedBy();
     if (!ui.policyConnection.value && calls[0]) {
       ui.policyConnection.value = calls[0].connection;
       void askActiveVersion(calls[0].connection);
@@ -232,6 +237,26 @@ async function refreshCalls() {
     refreshing = false;
   }
   scheduleRefresh();
+}
+
+/**
+ * The list names a hangup's outcome, not always what decided it: for calls hung up since they were last
+ * read, the record says (a few per refresh, so a long list costs a few requests at a time).
+ */
+async function fillDecidedBy() {
+  const missing = calls.filter((c) => c.hangup_status && !decidedBy(c) && decidedByCache.get(callKey(c))?.updated_at !== c.updated_at).slice(0, DECIDED_BY_READS);
+  if (missing.length === 0) return;
+  await Promise.all(
+    missing.map(async (call) => {
+      try {
+        const record = await api("GET", `/v1/calls/${encodeURIComponent(call.call_id)}?connection=${encodeURIComponent(call.connection)}`);
+        decidedByCache.set(callKey(call), { updated_at: call.updated_at, text: decidedByRecord(record) });
+      } catch {
+        // Shown as unknown; the next refresh asks again.
+      }
+    }),
+  );
+  renderCalls();
 }
 
 /** The list's entry, with this console's own fresher outcome if the list has not caught up with it yet. */
@@ -260,7 +285,8 @@ function callRow(call, now) {
   const key = callKey(call);
   const live = call.state === "live";
   const cell = (/** @type {string} */ label, /** @type {(Node | string)[]} */ content, className = "") =>
-    el("td", { className, attrs: { "data-label": label } }, content);
+    // One wrapper per cell, so that on a phone (a grid of label and value) the value stays one piece.
+    el("td", { className, attrs: { "data-label": label } }, [el("span", { className: "cell" }, content)]);
   const flags = call.flags.length ? call.flags.map((f) => el("span", { className: "flag", text: f })) : ["—"];
   const status = call.hangup_status ? [el("span", { className: `status-${call.hangup_status}`, text: call.hangup_status.replace("_", " ") })] : ["—"];
   const actions = [
@@ -282,7 +308,7 @@ function callRow(call, now) {
     cell("Elapsed", [elapsed(call, now)]),
     cell("Flags", flags),
     cell("Hangup", status, "hangup"),
-    cell("Decided by", [decidedBy(call) || "—"], "decided"),
+    cell("Decided by", [decidedBy(call) || decidedByCache.get(key)?.text || "—"], "decided"),
     cell("Actions", actions, "actions"),
   ]);
   return row;
