@@ -1,7 +1,7 @@
 /**
  * /console in a real browser against a real `wrangler dev`, used as an operator would: paste the tenant's
  * key, see its calls, hang one up and see it terminated, count a bulk stop before running it and follow
- * the job, ask the policy; on a desktop and on a phone. The key stays in session storage; the page
+ * the job, ask the policy; on a desktop and on a phone, by mouse and by keyboard. The key stays in session storage; the page
  * reaches no host but the gateway and logs no error.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -165,6 +165,24 @@ describe("/console in Chromium", () => {
     // The live call's hang-up button is on screen, with its name.
     await page.getByRole("button", { name: "Hang up call call-emergency" }).scrollIntoViewIfNeeded();
     await screenshot("console-390-calls");
+
+    // From the keyboard: Enter on the row's button asks for confirmation with the focus on the answer;
+    // Escape backs out, and the call is untouched.
+    await page.getByRole("button", { name: "Hang up call call-emergency" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog", { name: "Hang up call call-emergency?" }).waitFor();
+    expect(await page.evaluate<string>("document.activeElement.id")).toBe("confirm-ok");
+    await screenshot("console-390-confirm");
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "hidden" });
+    expect((await ok(key, "GET", `/v1/calls/call-emergency?connection=${CONNECTION}`)).hangup).toBeNull();
+
+    // Every control a person can reach has a name a screen reader can say.
+    const unnamed = await page.evaluate<string[]>(`[...document.querySelectorAll("button, input, select, textarea, a[href]")]
+      .filter((el) => el.getClientRects().length > 0)
+      .filter((el) => !((el.labels && el.labels.length > 0) || el.getAttribute("aria-label") || (el.tagName !== "INPUT" && el.textContent.trim())))
+      .map((el) => el.outerHTML.slice(0, 120))`);
+    expect(unnamed).toEqual([]);
 
     await page.getByRole("button", { name: "Forget key" }).click();
     expect(await page.evaluate<number>("sessionStorage.length")).toBe(0);
