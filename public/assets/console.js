@@ -354,6 +354,8 @@ function detailItems(/** @type {any} */ record) {
     add("Hangup", `${hangup.outcome?.status ?? hangup.status} — asked by ${hangup.source}${hangup.reason ? `, reason “${hangup.reason}”` : ""}`);
     if (hangup.outcome?.provider_response?.detail) add("Provider said", hangup.outcome.provider_response.detail);
   }
+  if (Array.isArray(record.rounds) && record.rounds.length > 1) add("Rounds", `${record.rounds.length + (record.rounds_omitted ?? 0)} (a failed round ends only that round)`);
+  if (record.retry) add("Next retry", `${formatTime(record.retry.next_at)}, after ${record.retry.failures} failed automatic ${record.retry.failures === 1 ? "hangup" : "hangups"}`);
   const decision = hangup?.outcome?.decision ?? record.registration?.decision;
   if (decision) {
     const words = describeDecision(decision);
