@@ -16,7 +16,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { callStub } from "../calls/call-stub";
-import type { HangupCommand } from "../calls/call-object";
 import type { Env } from "../env";
 import { OUTCOME_STATUSES, type OutcomeStatus } from "../http/schemas";
 import { loadActivePolicy } from "../policy/active";
@@ -38,8 +37,6 @@ const RETRY_AFTER_ERROR_MS = 2_000;
 const PAGE = 50;
 const DAY_MS = 86_400_000;
 
-// Until the call object's HangupSource names "bulk" (the lead's rebuild), the literal is passed through.
-const BULK_SOURCE = "bulk" as string as HangupCommand["source"];
 
 export interface JobSpec {
   id: string;
@@ -249,7 +246,7 @@ export class BulkHangupJob extends DurableObject<Env> {
       connection_record: connection,
       reason: job.reason,
       decision,
-      source: BULK_SOURCE,
+      source: "bulk",
     });
     return result.kind === "outcome" ? result.outcome.status : "failed";
   }
