@@ -19,8 +19,6 @@ export interface Env {
   CALL_INDEX_DB: D1Database;
   /** One object per bulk hangup job, named `{tenant}/{job id}` (src/bulk/). */
   BULK_HANGUPS: DurableObjectNamespace<BulkHangupJob>;
-  /** Days a settled call's record is kept after its last change (default 30); the index keeps entries as long, plus a margin. */
-  CALL_RETENTION_DAYS?: string;
   /** Requests per minute per tenant on /v1/* (README, "Limits and abuse"); absent: no limit. */
   TENANT_RATE_LIMITER?: RateLimit;
   /** Bearer token for /admin/*. */
@@ -31,6 +29,8 @@ export interface Env {
   METRICS?: AnalyticsEngineDataset;
   /** The static pages under public/ (/docs, /console), served before the Worker runs; wrangler.toml [assets]. */
   ASSETS: Fetcher;
+  /** Days a settled call's record is kept after its last change (default 30). */
+  CALL_RETENTION_DAYS?: string;
   /** Tests only: the fake provider server on 127.0.0.1. */
   FAKE_PROVIDER_URL?: string;
 }

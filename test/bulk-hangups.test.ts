@@ -170,6 +170,18 @@ describe("jobs", () => {
     expect(JSON.stringify(record)).toContain("fraud sweep");
   });
 
+  it("progress is readable while the job works through its calls", async () => {
+    const n = 150;
+    const ids = Array.from({ length: n }, (_, i) => `live-progress-${i}-${crypto.randomUUID()}`);
+    await feed(ids.map((id) => report("acme", id, { flags: ["progress"] })));
+    await waitForList(acme.key, "flag=progress", (calls) => calls.length === n);
+    const { id } = await (await bulk(acme.key, { connection: "sandbox", match: { flags: ["progress"] }, reason: "progress" })).json<{ id: string }>();
+    const seen: number[] = [];
+    for (let status = await jobStatus(acme.key, id); status.done < n; status = await jobStatus(acme.key, id)) seen.push(status.done);
+    expect(seen.some((done) => done > 0 && done < n)).toBe(true);
+    expect(await untilCompleted(acme.key, id)).toMatchObject({ matched: n, done: n, outcomes: { terminated: n } });
+  });
+
   it("two jobs over the same calls still reach the provider once per call", async () => {
     const ids = await liveCalls(acme.key, "acme", 12, "twice");
     const [first, second] = await Promise.all([0, 1].map(() => bulk(acme.key, { connection: "plivo", match: { flags: ["twice"] }, reason: "twice" })));

@@ -104,7 +104,7 @@ describe("exactly once", () => {
   });
 
   it("sends Plivo's documented request: DELETE with Basic auth, the base_url prefix kept, trailing slash", async () => {
-    const callId = uniqueCallId("plivo/odd#id?x=1");
+    const callId = uniqueCallId("plivo:odd@id+x=1&y");
     const outcome = await (await hangup(acme.key, callId, { connection: "plivo" })).json<Outcome>();
     expect(outcome.status).toBe("terminated");
     const [request] = await providerRequests(callId);

@@ -9,17 +9,18 @@
  *   "bulk"), paced per connection (./pacing.ts), storing each outcome as it arrives. A call hung up
  *   twice by a resumed job reaches its provider once: the call object replays a final outcome and joins
  *   a round in flight.
+ * - retention: a completed job's counts stay readable for CALL_RETENTION_DAYS, then its storage is deleted.
  * - final pass: once the index's lag bound has passed since the job was accepted, the selection is walked
  *   again (calls first seen before acceptance only), so a call registered just before the job whose
  *   report had not reached the index yet is still hung up.
  */
 import { DurableObject } from "cloudflare:workers";
 import { callStub } from "../calls/call-stub";
-import type { HangupCommand } from "../calls/call-object";
 import type { Env } from "../env";
 import { OUTCOME_STATUSES, type OutcomeStatus } from "../http/schemas";
 import { loadActivePolicy } from "../policy/active";
 import type { Decision } from "../policy/types";
+import { retentionDays } from "../call-index/retention";
 import { getConnection, type ConnectionRecord } from "../tenants/store";
 import { MAX_IN_FLIGHT, Pacer } from "./pacing";
 import { hangupDecision } from "./protection";
@@ -33,10 +34,9 @@ const RUN_BUDGET_MS = 4_000;
 /** If a run dies, the alarm set at its start brings the job back. */
 const SAFETY_ALARM_MS = 5_000;
 const RETRY_AFTER_ERROR_MS = 2_000;
-const PAGE = 200;
+const PAGE = 50;
+const DAY_MS = 86_400_000;
 
-// Until the call object's HangupSource names "bulk" (the lead's rebuild), the literal is passed through.
-const BULK_SOURCE = "bulk" as string as HangupCommand["source"];
 
 export interface JobSpec {
   id: string;
@@ -83,6 +83,10 @@ export class BulkHangupJob extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.createTables();
+  }
+
+  private createTables(): void {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS job (
       id TEXT PRIMARY KEY, tenant TEXT NOT NULL, criteria TEXT NOT NULL, reason TEXT NOT NULL, accepted_at TEXT NOT NULL,
       final_pass_at INTEGER NOT NULL, final_done INTEGER NOT NULL, status TEXT NOT NULL)`);
@@ -141,7 +145,13 @@ export class BulkHangupJob extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const job = this.job();
-    if (!job || job.status === "completed") return;
+    if (!job) return;
+    if (job.status === "completed") {
+      // The job's retention is over (the alarm set at completion): forget it.
+      await this.ctx.storage.deleteAll();
+      this.createTables();
+      return;
+    }
     await this.ctx.storage.setAlarm(Date.now() + SAFETY_ALARM_MS);
     const stopAt = Date.now() + RUN_BUDGET_MS;
     const failedThisRun = new Set<string>();
@@ -150,6 +160,9 @@ export class BulkHangupJob extends DurableObject<Env> {
       const pending = this.pendingTargets(failedThisRun);
       if (pending.length) {
         await this.hangUp(job, pending, failedThisRun);
+        // A turn of the event loop between pages: answers to the call objects otherwise keep it busy, and
+        // a progress read (status) would wait for the whole run.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         if (Date.now() >= stopAt) return this.ctx.storage.setAlarm(Date.now());
         continue;
       }
@@ -160,7 +173,7 @@ export class BulkHangupJob extends DurableObject<Env> {
         continue;
       }
       this.sql.exec("UPDATE job SET status = 'completed'");
-      return this.ctx.storage.deleteAlarm();
+      return this.ctx.storage.setAlarm(Date.now() + retentionDays(this.env) * DAY_MS);
     }
   }
 
@@ -233,7 +246,7 @@ export class BulkHangupJob extends DurableObject<Env> {
       connection_record: connection,
       reason: job.reason,
       decision,
-      source: BULK_SOURCE,
+      source: "bulk",
     });
     return result.kind === "outcome" ? result.outcome.status : "failed";
   }

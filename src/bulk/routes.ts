@@ -76,12 +76,12 @@ export const bulkRoutes = createRouter()
     }
     const now = Date.now();
     const policy = await loadActivePolicy(c.env);
-    if (body.connection !== undefined) {
-      const connection = await requireConnection(c, body.connection);
-      addLogFields(c, { connection: connection.id, policy_version: policy?.version ?? null });
-      const decision = hangupDecision(policy, tenant, connection.id, connection.provider, now);
-      if (!decision.allowed) throw deniedProblem(decision);
-    }
+    // Asked before any walk, so a denied tenant is 403 even when nothing is selected. Without a connection,
+    // rules scoped to connections or providers are asked again for each connection the walk meets.
+    const connection = body.connection === undefined ? null : await requireConnection(c, body.connection);
+    addLogFields(c, { ...(connection ? { connection: connection.id } : {}), policy_version: policy?.version ?? null });
+    const decision = hangupDecision(policy, tenant, connection?.id ?? "", connection?.provider ?? "", now);
+    if (!decision.allowed) throw deniedProblem(decision);
 
     if (body.dry_run) {
       const walk = await walkSelection(c.env, tenant, criteria, policy, now);

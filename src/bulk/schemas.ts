@@ -36,11 +36,11 @@ export const DryRunSchema = z
     protected: z.number().int(),
     call_ids: z.array(z.string()).openapi({ description: `Up to ${DRY_RUN_SAMPLE} of the matched calls` }),
   })
-  .openapi("BulkHangupDryRun");
+  .openapi("BulkHangupDryRun", { example: { dry_run: true, matched: 2, protected: 1, call_ids: ["2f1c9a52-9a0d-4e4e-9f5b-6f1f4c1f0b11", "CA8e03978e40d543e8bc936894a57f9324"] } });
 
 export const AcceptedSchema = z
   .object({ id: z.string(), matched: z.number().int(), protected: z.number().int(), status: z.literal("running") })
-  .openapi("BulkHangupAccepted");
+  .openapi("BulkHangupAccepted", { example: { id: "bh_8e03978e40d543e8bc936894a57f9324", matched: 240, protected: 3, status: "running" } });
 
 const Outcomes = z.object(Object.fromEntries(OUTCOME_STATUSES.map((status) => [status, z.number().int()])) as Record<(typeof OUTCOME_STATUSES)[number], z.ZodNumber>);
 
@@ -55,7 +55,18 @@ export const JobStatusSchema = z
     status: z.enum(["running", "completed"]),
     accepted_at: z.string(),
   })
-  .openapi("BulkHangupJob");
+  .openapi("BulkHangupJob", {
+    example: {
+      id: "bh_8e03978e40d543e8bc936894a57f9324",
+      matched: 240,
+      protected: 3,
+      done: 120,
+      outcomes: { terminated: 117, already_ended: 2, not_found: 0, failed: 1 },
+      denied: 0,
+      status: "running",
+      accepted_at: "2026-05-01T10:00:00.000Z",
+    },
+  });
 
 export const JobIdParam = z.object({
   id: z.string().max(64).openapi({ param: { name: "id", in: "path" }, example: "bh_8e03978e40d543e8bc936894a57f9324" }),

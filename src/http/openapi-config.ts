@@ -37,6 +37,10 @@ export const OPENAPI_CONFIG = {
       description:
         "A tenant's calls, behind `Authorization: Bearer <tenant key>`. A tenant sees only its own calls: another tenant's call is answered as one that does not exist.",
     },
+    {
+      name: "Bulk hangups",
+      description: "Stop many of a tenant's live calls at once, selected from the call index: a dry run counts them, a job hangs each up through its own exactly-once hangup.",
+    },
     { name: "Policies", description: "Ask what a policy would decide, against the active document or a draft, without changing anything." },
     {
       name: "Provider callbacks",
