@@ -167,6 +167,8 @@ function forgetKey() {
   ui.workspace.hidden = true;
   ui.forgetKey.hidden = true;
   ui.callsBody.replaceChildren();
+  rowsByKey.clear();
+  calls = [];
   ui.keyState.textContent = "Key forgotten.";
   ui.keyInput.focus();
 }
@@ -270,14 +272,43 @@ function withLocalOutcome(/** @type {CallEntry} */ call) {
   return { ...call, ...local.entry };
 }
 
+/** The rows on screen, by call: a refresh updates them in place, so focus, hover and scroll stay put. */
+/** @type {Map<string, HTMLTableRowElement>} */
+const rowsByKey = new Map();
+
 function renderCalls() {
   const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.focusKey : undefined;
   const now = Date.now();
-  const rows = calls.map(withLocalOutcome).map((call) => callRow(call, now));
-  ui.callsBody.replaceChildren(...rows);
+  const rows = calls.map(withLocalOutcome).map((call) => {
+    const key = callKey(call);
+    const row = updatedRow(rowsByKey.get(key), callRow(call, now));
+    rowsByKey.set(key, row);
+    return row;
+  });
+  const keep = new Set(rows);
+  for (const [key, row] of rowsByKey) if (!keep.has(row)) rowsByKey.delete(key);
+  const current = [...ui.callsBody.children];
+  if (current.length !== rows.length || current.some((row, i) => row !== rows[i])) {
+    ui.callsBody.replaceChildren(...rows);
+    // Reordered rows were taken out and put back; whoever was on a row's button stays on it.
+    if (focused) ui.callsBody.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.closest("button")?.focus();
+  }
   ui.callsEmpty.hidden = rows.length > 0;
-  // A refresh rebuilds the rows; whoever was on a row's button stays on it.
-  if (focused) ui.callsBody.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.closest("button")?.focus();
+}
+
+/**
+ * The row on screen with only its changed cells replaced, or the fresh row when the call changed shape
+ * (a live call that ended loses its hang-up button).
+ * @param {HTMLTableRowElement | undefined} existing
+ * @param {HTMLTableRowElement} fresh
+ */
+function updatedRow(existing, fresh) {
+  if (!existing || existing.className !== fresh.className || existing.cells.length !== fresh.cells.length) return fresh;
+  [...fresh.cells].forEach((cell, i) => {
+    const old = existing.cells[i];
+    if (old && !old.isEqualNode(cell)) existing.replaceChild(cell, old);
+  });
+  return existing;
 }
 
 /** @param {CallEntry} call @param {number} now */
@@ -300,7 +331,7 @@ function callRow(call, now) {
   const [details, hangup] = actions;
   details?.addEventListener("click", () => void showDetails(call));
   hangup?.addEventListener("click", () => void confirmHangup(call));
-  const row = el("tr", { className: live ? "live" : "ended", attrs: { "data-call-id": call.call_id, "data-connection": call.connection } }, [
+  const row = /** @type {HTMLTableRowElement} */ (el("tr", { className: live ? "live" : "ended", attrs: { "data-call-id": call.call_id, "data-connection": call.connection } }, [
     cell("Call id", [call.call_id], "id"),
     cell("Connection", [call.connection]),
     cell("State", [call.state], "state"),
@@ -310,7 +341,7 @@ function callRow(call, now) {
     cell("Hangup", status, "hangup"),
     cell("Decided by", [decidedBy(call) || decidedByCache.get(key)?.text || "—"], "decided"),
     cell("Actions", actions, "actions"),
-  ]);
+  ]));
   return row;
 }
 

@@ -17,6 +17,7 @@ const CONNECTION = "sandbox";
 const POLICY = {
   rules: [
     { id: "emergency", kind: "protect", to_prefixes: ["+1911"] },
+    { id: "fraud", kind: "fraud_flags", flags: ["irsf"] },
     { id: "one-hour-max", kind: "max_duration", max_seconds: 3600 },
   ],
 };
@@ -60,6 +61,8 @@ beforeAll(async () => {
   await register("call-wangiri-1", { to: "+4470000001", flags: ["wangiri"] });
   await register("call-wangiri-2", { to: "+4470000002", flags: ["wangiri"] });
   await register("call-emergency", { to: "+19115550100", flags: ["wangiri"] });
+  // Hung up by the policy as it registers: the console names the rule.
+  await register("call-irsf", { to: "+88213000001", flags: ["irsf"] });
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -103,6 +106,12 @@ describe("/console in Chromium", () => {
       await row(page, id).waitFor({ timeout: LIST_TIMEOUT_MS });
     }
     await expect.poll(() => row(page, "call-wangiri-1").locator("td.state").textContent()).toBe("live");
+    // Live calls come first; a call the policy ended shows its outcome and the rule that decided it.
+    const order = await page.locator("#calls-body td.state").allTextContents();
+    expect(order.indexOf("ended")).toBeGreaterThan(order.lastIndexOf("live"));
+    await row(page, "call-irsf").waitFor({ timeout: LIST_TIMEOUT_MS });
+    await expect.poll(() => row(page, "call-irsf").locator("td.hangup").textContent(), { timeout: LIST_TIMEOUT_MS }).toBe("terminated");
+    await expect.poll(() => row(page, "call-irsf").locator("td.decided").textContent(), { timeout: LIST_TIMEOUT_MS }).toBe("policy:fraud (policy)");
     expect(await row(page, "call-wangiri-1").locator(".flag").allTextContents()).toEqual(["wangiri"]);
     await screenshot("console-1280-calls");
 
