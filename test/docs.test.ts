@@ -33,6 +33,7 @@ describe.each(["/docs", "/console"])("%s, a static page", (path) => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("referrer-policy")).toBe("no-referrer");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d+/);
     // Exactly one policy: two would both be enforced, and the stricter one would break the page.
     expect(res.headers.get("content-security-policy")).not.toMatch(/,/);
   });
