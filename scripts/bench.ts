@@ -18,6 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureBundleSize } from "./bench/bundle-size";
+import { measureCallIndex } from "./bench/call-index";
 import { measureDuplicateStorm, STORM_SIZE } from "./bench/duplicate-storm";
 import { measureEndToEnd } from "./bench/end-to-end";
 import { startFakeProvider } from "./bench/fake-provider";
@@ -105,6 +106,7 @@ async function measureAll(measurements: Measurement[]): Promise<number> {
         quick,
       ),
     );
+    await step("call index and bulk hangups", measurements, () => measureCallIndex({ build, provider, storageDir: join(storageDir, "call-index"), teardown }, quick));
     if (provider.unexpectedRequests() > 0) throw new Error(`the fake provider received ${provider.unexpectedRequests()} requests it did not expect`);
     return stack.gateway.pacer?.totalWaitMs ?? 0;
   } catch (error) {

@@ -9,11 +9,12 @@ import { keyRoutes } from "./admin/keys";
 import { tenantRoutes } from "./admin/tenants";
 import { requireAdmin, requireTenant } from "./auth/bearer";
 import { limitTenantRate } from "./auth/rate-limit";
+import { bulkRoutes } from "./bulk/routes";
+import { callIndexRoutes } from "./call-index/routes";
 import { callbackRoutes, limitCallbackBody } from "./callbacks/routes";
 import { registrationRoutes } from "./calls/register-routes";
 import { callRoutes } from "./calls/routes";
 import { accessLog } from "./http/access-log";
-import { docsRoutes } from "./http/docs-routes";
 import { limitBody, requireJsonBody } from "./http/guards";
 import { OPENAPI_CONFIG, OPENAPI_PATH } from "./http/openapi-config";
 import { handleError, problem, problemResponse } from "./http/problem";
@@ -43,10 +44,11 @@ const routes = app
   .route("/", callRoutes)
   .route("/", registrationRoutes)
   .route("/", callbackRoutes)
-  .route("/", tenantPolicyRoutes);
+  .route("/", tenantPolicyRoutes)
+  .route("/", callIndexRoutes)
+  .route("/", bulkRoutes);
 
 app.doc31(OPENAPI_PATH, OPENAPI_CONFIG);
-app.route("/", docsRoutes(() => app.getOpenAPI31Document(OPENAPI_CONFIG)));
 
 app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
 app.onError(handleError);

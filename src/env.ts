@@ -3,6 +3,7 @@
  * routes that need it, never by a crash.
  */
 import type { CallIndexReport } from "./call-index/report";
+import type { BulkHangupJob } from "./bulk/job-object";
 import type { CallObject } from "./calls/call-object";
 import type { ConnectionHealth } from "./calls/connection-health";
 import type { LogFields } from "./http/access-log";
@@ -14,6 +15,10 @@ export interface Env {
   CONNECTION_HEALTH: DurableObjectNamespace<ConnectionHealth>;
   /** Every change of a call, on its way to the tenant's call index (src/call-index/). */
   CALL_INDEX: Queue<CallIndexReport>;
+  /** The tenant's call index, fed by the CALL_INDEX queue's consumer (src/call-index/). */
+  CALL_INDEX_DB: D1Database;
+  /** One object per bulk hangup job, named `{tenant}/{job id}` (src/bulk/). */
+  BULK_HANGUPS: DurableObjectNamespace<BulkHangupJob>;
   /** Requests per minute per tenant on /v1/* (README, "Limits and abuse"); absent: no limit. */
   TENANT_RATE_LIMITER?: RateLimit;
   /** Bearer token for /admin/*. */
@@ -22,6 +27,8 @@ export interface Env {
   CREDENTIALS_KEY?: string;
   /** Optional Workers Analytics Engine dataset: one data point per request when bound (README, "Logs and metrics"). */
   METRICS?: AnalyticsEngineDataset;
+  /** The static pages under public/ (/docs, /console), served before the Worker runs; wrangler.toml [assets]. */
+  ASSETS: Fetcher;
   /** Days a settled call's record is kept after its last change (default 30). */
   CALL_RETENTION_DAYS?: string;
   /**

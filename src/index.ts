@@ -1,10 +1,13 @@
 /** The Worker: the HTTP app, and the Durable Object class that owns each call. */
 import { app } from "./app";
+import { consumeCallIndexBatch } from "./call-index/consumer";
 import type { Env } from "./env";
 
 export { CallObject } from "./calls/call-object";
 export { ConnectionHealth } from "./calls/connection-health";
+export { BulkHangupJob } from "./bulk/job-object";
 
 export default {
   fetch: app.fetch,
+  queue: consumeCallIndexBatch,
 } satisfies ExportedHandler<Env>;

@@ -1,85 +1,97 @@
 /**
- * GET /docs: every operation of the OpenAPI document on one self-contained page, under a CSP that allows
- * inline styles only; and the renderer escapes whatever the document says.
+ * The static pages (/docs, /console) come from Workers Static Assets, not from the Worker's script: the
+ * assets binding serves them as HTML under their own strict headers, and the Worker itself no longer has
+ * a /docs route, while its API answers are unchanged. (Which requests reach the assets and which the
+ * Worker is wrangler's routing, checked against a real `wrangler dev` in test/node/docs-browser.test.ts.)
  */
-import { describe, expect, it, vi } from "vitest";
-import { renderDocsPage, type OpenApiDocument } from "../src/http/docs-page";
-import { DOCS_CONTENT_SECURITY_POLICY, docsRoutes } from "../src/http/docs-routes";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { send } from "./helpers";
 
-const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
+function asset(path: string): Promise<Response> {
+  return env.ASSETS.fetch(new Request(`http://gateway.test${path}`, { redirect: "manual" }));
+}
 
-describe("GET /docs", () => {
-  it("lists every operation of /openapi.json", async () => {
-    const doc = await (await send("/openapi.json")).json<OpenApiDocument>();
-    const res = await send("/docs");
+/** A CSP as a map of directive → sources. */
+function csp(res: Response): Map<string, string[]> {
+  const header = res.headers.get("content-security-policy") ?? "";
+  return new Map(header.split(";").map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...sources]) => [name!, sources]));
+}
+
+describe.each(["/docs", "/console"])("%s, a static page", (path) => {
+  it("is HTML, with a CSP that lets it load and contact its own origin only", async () => {
+    const res = await asset(path);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-    const html = await res.text();
-    const routes = Object.entries(doc.paths ?? {}).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(routes.length).toBeGreaterThan(5);
-    for (const route of routes) expect(html, route).toContain(`data-operation="${route}"`);
+    const policy = csp(res);
+    expect(policy.get("default-src")).toEqual(["'self'"]);
+    expect(policy.get("script-src")).toEqual(["'self'"]);
+    expect(policy.get("connect-src")).toEqual(["'self'"]);
+    expect(policy.get("frame-ancestors")).toEqual(["'none'"]);
+    expect(policy.get("object-src")).toEqual(["'none'"]);
+    expect(policy.get("base-uri")).toEqual(["'none'"]);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d+/);
+    // Exactly one policy: two would both be enforced, and the stricter one would break the page.
+    expect(res.headers.get("content-security-policy")).not.toMatch(/,/);
   });
 
-  it("is self-contained, and its CSP allows inline styles and nothing else", async () => {
-    const res = await send("/docs");
-    expect(res.headers.get("content-security-policy")).toBe(DOCS_CONTENT_SECURITY_POLICY);
-    expect(DOCS_CONTENT_SECURITY_POLICY).toMatch(/default-src 'none'/);
-    const html = await res.text();
-    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+  it("has no inline script and names no other host", async () => {
+    const html = await (await asset(path)).text();
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([^]*?)<\/script>/gi)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(attributes).toMatch(/\bsrc="\/[^/]/);
+      expect(body!.trim()).toBe("");
+    }
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
   });
 
-  it("renders the page once per isolate", async () => {
-    const document = vi.fn(() => ({ openapi: "3.1.0", info: { title: "t", version: "1" } }));
-    const routes = docsRoutes(document);
-    const first = await (await routes.request("/docs")).text();
-    const second = await (await routes.request("/docs")).text();
-    expect(second).toBe(first);
-    expect(document).toHaveBeenCalledTimes(1);
+  it("is no longer a route of the Worker's script", async () => {
+    const res = await send(path);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
   });
 });
 
-describe("renderDocsPage", () => {
-  it("escapes every text that comes from the document", () => {
-    const html = renderDocsPage({
-      openapi: "3.1.0",
-      info: { title: HOSTILE, version: HOSTILE, description: HOSTILE },
-      servers: [{ url: HOSTILE, description: HOSTILE }],
-      tags: [{ name: HOSTILE, description: HOSTILE }],
-      paths: {
-        [`/x/${HOSTILE}`]: {
-          post: {
-            tags: [HOSTILE],
-            summary: HOSTILE,
-            description: `\`${HOSTILE}\``,
-            parameters: [{ name: HOSTILE, in: "query", description: HOSTILE, schema: { type: "string", pattern: HOSTILE, example: HOSTILE } }],
-            requestBody: { content: { "application/json": { schema: { $ref: `#/components/schemas/${HOSTILE}` } } } },
-            responses: { "200": { description: HOSTILE, content: { "application/json": { schema: { type: "object", example: { [HOSTILE]: HOSTILE } } } } } },
-          },
-        },
-      },
-      components: {
-        schemas: { [HOSTILE]: { type: "object", description: HOSTILE, properties: { [HOSTILE]: { type: "string", enum: [HOSTILE] } } } },
-        securitySchemes: { [HOSTILE]: { type: "http", scheme: HOSTILE, description: HOSTILE } },
-      },
-    });
-    expect(html).not.toMatch(/<script|<img/i);
-    expect(html).toContain("&lt;script&gt;");
+describe("the pages' files", () => {
+  it.each(["/assets/docs.js", "/assets/vendor/scalar-api-reference.js", "/assets/console.js", "/assets/console.css"])("%s is served with its type", async (path) => {
+    const res = await asset(path);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(path.endsWith(".css") ? /^text\/css/ : /^(text|application)\/javascript/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
-  it("links each operation from the navigation and each schema where it is used", () => {
-    const html = renderDocsPage({
-      openapi: "3.1.0",
-      info: { title: "t", version: "1" },
-      paths: {
-        "/a/{id}": { get: { responses: { "200": { description: "ok", content: { "application/json": { schema: { $ref: "#/components/schemas/Thing" } } } } } } },
-      },
-      components: { schemas: { Thing: { type: "object", properties: { id: { type: "string" } }, required: ["id"] } } },
-    });
-    expect(html).toContain('href="#op-get-a-id"');
-    expect(html).toContain('id="op-get-a-id"');
-    expect(html).toContain('<a href="#schema-thing">Thing</a>');
-    expect(html).toContain('id="schema-thing"');
+  it("Scalar's reference is the npm package's standalone build, configured to stay on this origin", async () => {
+    const script = await (await asset("/assets/docs.js")).text();
+    expect(script).toContain('url: "/openapi.json"');
+    expect(script).toMatch(/withDefaultFonts: false/);
+    expect(script).toMatch(/telemetry: false/);
+    expect(script).toMatch(/agent: \{ disabled: true \}/);
+    expect(script).toMatch(/mcp: \{ disabled: true \}/);
+    expect(script).not.toMatch(/https?:\/\//);
+    const html = await (await asset("/docs")).text();
+    expect(html).toContain('src="/assets/vendor/scalar-api-reference.js"');
+  });
+
+  it("tooling next to the pages is not served", async () => {
+    for (const path of ["/_headers", "/.assetsignore", "/tsconfig.json"]) expect((await asset(path)).status, path).toBe(404);
+  });
+});
+
+describe("API routes are unaffected", () => {
+  it("answer as before, with the Worker's own headers", async () => {
+    const health = await send("/healthz");
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true });
+    const doc = await send("/openapi.json");
+    expect(doc.status).toBe(200);
+    expect(doc.headers.get("content-type")).toMatch(/^application\/json/);
+    const unknown = await send("/v1/nothing-here");
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The frame of the OpenAPI document around the generated paths: what the API is, where it runs, and what
- * each tag means. Kept apart from src/app.ts so that /openapi.json and /docs are built from one config.
+ * each tag means. Kept apart from src/app.ts so that the document's frame reads on its own.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { VERSION } from "../version";
@@ -36,6 +36,10 @@ export const OPENAPI_CONFIG = {
       name: "Calls",
       description:
         "A tenant's calls, behind `Authorization: Bearer <tenant key>`. A tenant sees only its own calls: another tenant's call is answered as one that does not exist.",
+    },
+    {
+      name: "Bulk hangups",
+      description: "Stop many of a tenant's live calls at once, selected from the call index: a dry run counts them, a job hangs each up through its own exactly-once hangup.",
     },
     { name: "Policies", description: "Ask what a policy would decide, against the active document or a draft, without changing anything." },
     {

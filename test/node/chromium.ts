@@ -1,17 +1,18 @@
 /**
  * Headless Chromium for the browser tests: Debian's `chromium` package, installed on first use where the
- * test runs as root (CI), and driven with `--dump-dom`, which loads a page and prints its DOM: all a
- * check of a script-free page needs, without a browser-automation library.
+ * test runs as root (CI), driven by playwright-core. Every page runs behind a guard that refuses any
+ * request to a host other than the gateway and records it, and records every console error and uncaught
+ * exception, so a test can assert that a page reached nothing else and logged nothing.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { REPO_ROOT } from "./gateway-process";
 
 const CHROMIUM = "chromium";
-const DUMP_TIMEOUT_MS = 60_000;
 
-/** A browser that stays off the network and leaves no profile behind. */
+/** A browser that stays off the network (no update checks, no sync, no QUIC probing). */
 const HEADLESS_FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -21,10 +22,13 @@ const HEADLESS_FLAGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
-  // The page's console (CSP violations among it) on stderr.
-  "--enable-logging=stderr",
-  "--v=0",
 ];
+
+/** Where screenshots go, for a reviewer to look at (git-ignored). */
+export const SCREENSHOT_DIR = join(REPO_ROOT, "test-results", "screenshots");
+
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
 
 function installed(): boolean {
   return spawnSync("sh", ["-c", `command -v ${CHROMIUM}`]).status === 0;
@@ -41,21 +45,45 @@ export function ensureChromium(): void {
   execFileSync("apt-get", ["install", "-y", "--no-install-recommends", CHROMIUM], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 }
 
-/** The DOM of `url` after it loaded, and what the browser logged meanwhile. */
-export async function dumpDom(url: string): Promise<{ dom: string; log: string }> {
-  const profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
-  try {
-    const child = spawn(CHROMIUM, [...HEADLESS_FLAGS, `--user-data-dir=${profile}`, "--dump-dom", url], { stdio: ["ignore", "pipe", "pipe"] });
-    let dom = "";
-    let log = "";
-    child.stdout.on("data", (chunk: Buffer) => (dom += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), DUMP_TIMEOUT_MS);
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-    clearTimeout(timer);
-    if (code !== 0) throw new Error(`${CHROMIUM} --dump-dom ${url} exited with ${code}:\n${log}`);
-    return { dom, log };
-  } finally {
-    rmSync(profile, { recursive: true, force: true });
-  }
+export function launchChromium(): Promise<Browser> {
+  const executablePath = spawnSync("sh", ["-c", `command -v ${CHROMIUM}`]).stdout.toString().trim();
+  return chromium.launch({ executablePath, args: HEADLESS_FLAGS });
+}
+
+export interface GuardedPage {
+  context: BrowserContext;
+  page: Page;
+  /** Requests to any other origin than the gateway's: refused, and listed here. */
+  foreignRequests: string[];
+  /** Console errors and uncaught exceptions. */
+  errors: string[];
+  screenshot(name: string): Promise<void>;
+}
+
+/** A fresh context (its own storage) whose page may talk to `origin` only. */
+export async function guardedPage(browser: Browser, origin: string, viewport = DESKTOP): Promise<GuardedPage> {
+  const context = await browser.newContext({ viewport });
+  const foreignRequests: string[] = [];
+  const errors: string[] = [];
+  await context.route("**/*", (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin === origin || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+    foreignRequests.push(url);
+    return route.abort("blockedbyclient");
+  });
+  const page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => errors.push(`exception: ${error.message}`));
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return {
+    context,
+    page,
+    foreignRequests,
+    errors,
+    screenshot: async (name) => {
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
+    },
+  };
 }

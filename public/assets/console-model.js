@@ -1,0 +1,165 @@
+// @ts-check
+/**
+ * The operator console's pure core: plain functions of the gateway's answers and the form's fields, with
+ * no DOM and no network, so they are tested on their own (test/node/console-model.test.ts).
+ */
+
+/**
+ * @typedef {{ call_id: string, connection: string, provider: string, state: "live" | "ended",
+ *   registered: boolean, started_at: string | null, to: string | null, flags: string[],
+ *   hangup_status: string | null, hangup_source?: string | null, hangup_reason?: string | null,
+ *   created_at: string, updated_at: string }} CallEntry
+ */
+
+/** One call on one connection: call ids are unique per connection only. */
+export function callKey(/** @type {{ connection: string, call_id: string }} */ call) {
+  return `${call.connection}\u0000${call.call_id}`;
+}
+
+/**
+ * The console's list: live calls first, then ended ones, each newest first as the gateway sent them. The
+ * two lists are read one after the other, so a call that ended in between may be in both: its newer entry wins.
+ * @param {CallEntry[]} live
+ * @param {CallEntry[]} ended
+ * @returns {CallEntry[]}
+ */
+export function orderCalls(live, ended) {
+  /** @type {Map<string, CallEntry>} */
+  const newest = new Map();
+  for (const call of [...live, ...ended]) {
+    const seen = newest.get(callKey(call));
+    if (!seen || call.updated_at > seen.updated_at) newest.set(callKey(call), call);
+  }
+  const all = [...newest.values()];
+  return [...all.filter((c) => c.state === "live"), ...all.filter((c) => c.state !== "live")];
+}
+
+/** "45 s", "3 min 07 s", "2 h 05 min": how long, at a glance. */
+export function formatDuration(/** @type {number} */ ms) {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, "0")} s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+/**
+ * How long the call has lasted: until now while live, until its last change once ended.
+ * @param {CallEntry} call
+ * @param {number} now
+ */
+export function elapsed(call, now) {
+  const start = Date.parse(call.started_at ?? call.created_at);
+  const end = call.state === "live" ? now : Date.parse(call.updated_at);
+  return formatDuration(end - start);
+}
+
+/** What decided the call's latest hangup, as far as the list tells: "policy:fraud", or the reason given. */
+export function decidedBy(/** @type {CallEntry} */ call) {
+  if (call.hangup_reason) return call.hangup_source ? `${call.hangup_reason} (${call.hangup_source})` : call.hangup_reason;
+  return call.hangup_source ?? "";
+}
+
+/** "a, b ,, c" → ["a", "b", "c"]. */
+export function splitList(/** @type {string} */ text) {
+  return text.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * The body of POST /v1/bulk-hangups from the bulk form, or why it cannot be sent. The gateway refuses a
+ * selection of everything unless it is asked for explicitly; the form says so before asking.
+ * @param {{ connection: string, flags: string, toPrefixes: string, startedBefore: string, reason: string, all: boolean }} fields
+ * @param {boolean} dryRun
+ * @returns {{ ok: true, body: Record<string, unknown> } | { ok: false, error: string }}
+ */
+export function bulkRequest(fields, dryRun) {
+  const reason = fields.reason.trim();
+  if (!reason) return { ok: false, error: "Give a reason: it is stored with every hangup." };
+  /** @type {Record<string, unknown>} */
+  const match = {};
+  const flags = splitList(fields.flags);
+  const toPrefixes = splitList(fields.toPrefixes);
+  if (flags.length) match.flags = flags;
+  if (toPrefixes.length) match.to_prefixes = toPrefixes;
+  if (fields.startedBefore) {
+    const at = new Date(fields.startedBefore);
+    if (Number.isNaN(at.getTime())) return { ok: false, error: "“Started before” is not a date and time." };
+    match.started_before = at.toISOString();
+  }
+  const connection = fields.connection.trim();
+  const criteria = connection !== "" || Object.keys(match).length > 0;
+  if (!criteria && !fields.all) return { ok: false, error: "Choose a connection or a criterion, or tick “every live call”." };
+  return {
+    ok: true,
+    body: {
+      ...(connection ? { connection } : {}),
+      ...(Object.keys(match).length ? { match } : {}),
+      reason,
+      ...(dryRun ? { dry_run: true } : {}),
+      ...(!criteria ? { all: true } : {}),
+    },
+  };
+}
+
+/**
+ * The message a person reads for a refused request: the problem's `detail`, and each listed problem.
+ * @param {number} status
+ * @param {unknown} body the parsed answer, if it was JSON
+ */
+export function problemMessage(status, body) {
+  const problem = /** @type {{ detail?: unknown, title?: unknown, errors?: unknown }} */ (body && typeof body === "object" ? body : {});
+  const detail = typeof problem.detail === "string" ? problem.detail : typeof problem.title === "string" ? problem.title : `The gateway answered ${status}.`;
+  const errors = Array.isArray(problem.errors)
+    ? problem.errors.map((/** @type {{ path?: unknown, message?: unknown }} */ e) => (e.path ? `${e.path}: ${e.message}` : String(e.message)))
+    : [];
+  return errors.length ? `${detail} ${errors.join("; ")}` : detail;
+}
+
+/**
+ * A policy decision in words.
+ * @param {{ allowed: boolean, policy_version: string | null, terminate: { rule: string, reason: string } | null,
+ *   protected: boolean, deadline: string | null,
+ *   matched: { id: string, effect: string, shadow: boolean, detail: string }[] }} decision
+ */
+export function describeDecision(decision) {
+  const verdict = !decision.allowed
+    ? "Denied"
+    : decision.terminate
+      ? `Terminate now (rule ${decision.terminate.rule})`
+      : decision.protected
+        ? "Allowed; protected from automatic hangups"
+        : decision.deadline
+          ? `Allowed; hung up automatically at ${decision.deadline}`
+          : "Allowed";
+  return {
+    verdict,
+    version: decision.policy_version ?? "no policy published",
+    rules: decision.matched.map((m) => `${m.id}: ${m.effect}${m.shadow ? " (shadow, not enforced)" : ""} — ${m.detail}`),
+  };
+}
+
+/** Bulk job progress in words. @param {{ matched: number, done: number, protected: number, status: string, outcomes: Record<string, number> }} job */
+export function describeJob(job) {
+  const outcomes = Object.entries(job.outcomes)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status.replace("_", " ")}`)
+    .join(", ");
+  const state = job.status === "completed" ? "Completed" : "Running";
+  return `${state}: ${job.done} of ${job.matched} calls done${outcomes ? ` (${outcomes})` : ""}; ${job.protected} protected, skipped.`;
+}
+
+/**
+ * What decided a call's latest hangup, from its full record (GET /v1/calls/{id}): the reason it was asked
+ * with ("policy:<rule>" for an automatic one) and who asked. Empty when the call was never hung up.
+ * @param {any} record
+ */
+export function decidedByRecord(record) {
+  const hangup = record?.hangup;
+  if (!hangup) return "";
+  const reason = typeof hangup.reason === "string" && hangup.reason ? hangup.reason : hangup.outcome?.decision?.terminate?.reason;
+  const source = typeof hangup.source === "string" ? hangup.source : null;
+  if (reason) return source ? `${reason} (${source})` : reason;
+  return source ?? "";
+}

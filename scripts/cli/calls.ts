@@ -1,0 +1,152 @@
+/**
+ * `calls list` and `calls stop`: the tenant's call index and bulk hangups, for an operator at a
+ * terminal (a table, a progress bar) or a script (JSON on stdout when piped).
+ */
+import { defineCommand, type OptionSpec } from "./command";
+import { CliError, usageError } from "./errors";
+import { apiKey, callGateway, gatewayUrl, KEY_OPTION, URL_OPTION } from "./gateway";
+import { note, printResult } from "./output";
+
+const POLL_MS = 500;
+const BAR_WIDTH = 30;
+
+interface ListedCall {
+  call_id: string;
+  connection: string;
+  state: string;
+  registered: boolean;
+  to: string | null;
+  flags: string[];
+  hangup_status: string | null;
+  created_at: string;
+}
+
+interface JobStatus {
+  id: string;
+  matched: number;
+  protected: number;
+  done: number;
+  outcomes: Record<string, number>;
+  status: string;
+}
+
+const CONNECTION_OPTION = { type: "string", placeholder: "connection", description: "Only calls on this connection" } satisfies OptionSpec;
+
+/** Comma-separated values of a repeatable criterion: `--flag irsf,wangiri`. */
+function list(value: string | undefined): string[] | undefined {
+  const items = value?.split(",").map((item) => item.trim()).filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+/** Rows as aligned columns, for a person. */
+export function renderTable(calls: ListedCall[]): string {
+  const header = ["CALL ID", "CONNECTION", "STATE", "HANGUP", "TO", "FLAGS", "CREATED"];
+  const rows = calls.map((c) => [c.call_id, c.connection, c.state, c.hangup_status ?? "-", c.to ?? "-", c.flags.join(",") || "-", c.created_at]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+}
+
+export function progressBar(status: JobStatus): string {
+  const total = Math.max(status.matched, 1);
+  const filled = Math.round((Math.min(status.done, total) / total) * BAR_WIDTH);
+  const outcomes = Object.entries(status.outcomes).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(", ");
+  return `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${status.done}/${status.matched}${outcomes ? ` (${outcomes})` : ""}`;
+}
+
+export const callsList = defineCommand({
+  name: "calls list",
+  summary: "List the tenant's calls, newest first (GET /v1/calls, following every page up to --limit).",
+  args: [],
+  options: {
+    connection: CONNECTION_OPTION,
+    state: { type: "string", placeholder: "live|ended", description: "Only live or only ended calls" },
+    status: { type: "string", placeholder: "status", description: "The hangup's latest outcome: terminated, already_ended, not_found, failed" },
+    flag: { type: "string", placeholder: "flag", description: "Only calls carrying this flag" },
+    since: { type: "string", placeholder: "iso-time", description: "First seen at or after (ISO-8601)" },
+    until: { type: "string", placeholder: "iso-time", description: "First seen before (ISO-8601)" },
+    limit: { type: "string", placeholder: "n", description: "At most this many calls (default 50)" },
+    key: KEY_OPTION,
+    url: URL_OPTION,
+  },
+  notes: "A table when stdout is a terminal, JSON ({ calls }) when piped.",
+  async run(_, values) {
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw usageError("--limit must be a positive integer.");
+    const base = gatewayUrl(values.url);
+    const token = apiKey(values.key);
+    const calls: ListedCall[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams();
+      for (const name of ["connection", "state", "status", "flag", "since", "until"] as const) {
+        const value = values[name];
+        if (value !== undefined) query.set(name, value);
+      }
+      query.set("limit", String(Math.min(500, limit - calls.length)));
+      if (cursor) query.set("cursor", cursor);
+      const answer = await callGateway(base, { method: "GET", path: `/v1/calls?${query}`, token });
+      const page = answer.body as { calls: ListedCall[]; next_cursor: string | null };
+      calls.push(...page.calls);
+      cursor = page.next_cursor;
+    } while (cursor && calls.length < limit);
+    if (process.stdout.isTTY) process.stdout.write((calls.length ? renderTable(calls) : "No calls.") + "\n");
+    else printResult({ calls });
+  },
+});
+
+export const callsStop = defineCommand({
+  name: "calls stop",
+  summary: "Hang up many live calls at once (POST /v1/bulk-hangups): counts them first (dry run), then follows the job.",
+  args: [],
+  options: {
+    connection: CONNECTION_OPTION,
+    flag: { type: "string", placeholder: "flags", description: "Only calls carrying any of these flags (comma-separated)" },
+    "to-prefix": { type: "string", placeholder: "prefixes", description: "Only calls whose `to` starts with any of these (comma-separated)" },
+    "started-before": { type: "string", placeholder: "iso-time", description: "Only calls started before this (ISO-8601)" },
+    reason: { type: "string", description: "Why, kept in every call's record (default: bulk hangup by CLI)" },
+    "dry-run": { type: "boolean", description: "Only count: print what would be hung up, change nothing" },
+    all: { type: "boolean", description: "Required to stop every live call of the tenant (no connection and no criterion)" },
+    key: KEY_OPTION,
+    url: URL_OPTION,
+  },
+  notes: "Progress goes to stderr; the job's final counts are printed on stdout as JSON. Protected calls are skipped and counted.",
+  async run(_, values) {
+    const base = gatewayUrl(values.url);
+    const token = apiKey(values.key);
+    const flags = list(values.flag);
+    const prefixes = list(values["to-prefix"]);
+    const match = {
+      ...(flags ? { flags } : {}),
+      ...(prefixes ? { to_prefixes: prefixes } : {}),
+      ...(values["started-before"] ? { started_before: values["started-before"] } : {}),
+    };
+    const body = {
+      ...(values.connection ? { connection: values.connection } : {}),
+      ...(Object.keys(match).length ? { match } : {}),
+      reason: values.reason ?? "bulk hangup by CLI",
+      ...(values.all ? { all: true } : {}),
+    };
+    const dry = (await callGateway(base, { method: "POST", path: "/v1/bulk-hangups", token, body: { ...body, dry_run: true } })).body as {
+      matched: number;
+      protected: number;
+      call_ids: string[];
+    };
+    note(`${dry.matched} live call${dry.matched === 1 ? "" : "s"} match; ${dry.protected} protected (skipped).`);
+    if (values["dry-run"]) return printResult(dry);
+    if (dry.matched === 0) return note("Nothing to stop.");
+
+    const accepted = (await callGateway(base, { method: "POST", path: "/v1/bulk-hangups", token, body })).body as { id: string };
+    note(`Job ${accepted.id} accepted; following it (Ctrl-C stops following, not the job).`);
+    for (;;) {
+      const status = (await callGateway(base, { method: "GET", path: `/v1/bulk-hangups/${accepted.id}`, token })).body as JobStatus;
+      if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(status)}`);
+      if (status.status === "completed") {
+        process.stderr.write(process.stderr.isTTY ? "\n" : `${progressBar(status)}\n`);
+        printResult(status);
+        if (status.outcomes.failed) throw new CliError(`${status.outcomes.failed} call(s) could not be hung up (failed); see \`call get\` for each.`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  },
+});

@@ -1,0 +1,73 @@
+/** Request and response schemas of `GET /v1/calls` (also its OpenAPI document). */
+import { z } from "@hono/zod-openapi";
+import { Id, IsoDateTime, OutcomeStatus } from "../http/schemas";
+
+export const MAX_LIST_LIMIT = 500;
+export const DEFAULT_LIST_LIMIT = 50;
+
+const BooleanText = z.enum(["true", "false"]).transform((text) => text === "true");
+
+export const ListCallsQuery = z
+  .object({
+    connection: Id.optional().openapi({ example: "plivo-main" }),
+    state: z.enum(["live", "ended"]).optional().openapi({ description: "`ended` once reported ended or its hangup has a final outcome" }),
+    status: OutcomeStatus.optional().openapi({ description: "The latest hangup round's outcome" }),
+    registered: BooleanText.optional().openapi({ type: "string", enum: ["true", "false"] }),
+    flag: z.string().min(1).max(64).optional().openapi({ description: "Carries this flag (case-insensitive)", example: "irsf" }),
+    since: IsoDateTime.optional().openapi({ description: "created_at at or after (inclusive)", example: "2026-05-01T00:00:00Z" }),
+    until: IsoDateTime.optional().openapi({ description: "created_at before (exclusive)", example: "2026-05-02T00:00:00Z" }),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, "must be an integer from 1 to 500")
+      .transform(Number)
+      .pipe(z.number().int().min(1, "must be at least 1").max(MAX_LIST_LIMIT, "must be at most 500"))
+      .optional()
+      .openapi({ type: "integer", minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT }),
+    cursor: z.string().min(1).max(2048).optional().openapi({ description: "`next_cursor` of the previous page, with the same filters" }),
+  })
+  .refine((q) => q.since === undefined || q.until === undefined || Date.parse(q.since) <= Date.parse(q.until), {
+    message: "since must not be after until",
+    path: ["since"],
+  });
+
+export const ListedCallSchema = z
+  .object({
+    call_id: z.string(),
+    connection: z.string(),
+    provider: z.string(),
+    state: z.enum(["live", "ended"]),
+    registered: z.boolean(),
+    started_at: z.string().nullable(),
+    to: z.string().nullable(),
+    flags: z.array(z.string()),
+    hangup_status: OutcomeStatus.nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("ListedCall");
+
+export const CallListSchema = z
+  .object({
+    calls: z.array(ListedCallSchema),
+    next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last page" }),
+  })
+  .openapi("CallList", {
+    example: {
+      calls: [
+        {
+          call_id: "2f1c9a52-9a0d-4e4e-9f5b-6f1f4c1f0b11",
+          connection: "plivo-main",
+          provider: "plivo",
+          state: "live",
+          registered: true,
+          started_at: "2026-05-01T09:30:00.000Z",
+          to: "+442071838750",
+          flags: ["irsf"],
+          hangup_status: null,
+          created_at: "2026-05-01T09:30:00.120Z",
+          updated_at: "2026-05-01T09:31:02.004Z",
+        },
+      ],
+      next_cursor: null,
+    },
+  });

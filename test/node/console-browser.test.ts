@@ -1,0 +1,204 @@
+/**
+ * /console in a real browser against a real `wrangler dev`, used as an operator would: paste the tenant's
+ * key, see its calls, hang one up and see it terminated, count a bulk stop before running it and follow
+ * the job, ask the policy; on a desktop and on a phone, by mouse and by keyboard. The key stays in session storage; the page
+ * reaches no host but the gateway and logs no error.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { ensureChromium, guardedPage, launchChromium, PHONE, type GuardedPage } from "./chromium";
+import { startGateway, type Gateway } from "./gateway-process";
+
+const SETUP_TIMEOUT_MS = 600_000;
+/** The list may trail the calls by up to 10 s (contract), and the console refreshes every 5 s. */
+const LIST_TIMEOUT_MS = 20_000;
+const TENANT = "console-acme";
+const CONNECTION = "sandbox";
+const POLICY = {
+  rules: [
+    { id: "emergency", kind: "protect", to_prefixes: ["+1911"] },
+    { id: "fraud", kind: "fraud_flags", flags: ["irsf"] },
+    { id: "one-hour-max", kind: "max_duration", max_seconds: 3600 },
+  ],
+};
+
+let gateway: Gateway;
+let browser: Browser;
+let key: string;
+
+async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(gateway.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function ok(token: string, method: string, path: string, body?: unknown) {
+  const res = await call(token, method, path, body);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+async function register(callId: string, details: { to?: string; flags?: string[] }) {
+  await ok(key, "POST", "/v1/calls", { call_id: callId, connection: CONNECTION, ...details });
+}
+
+function row(page: Page, callId: string) {
+  return page.locator("#calls-body tr").filter({ has: page.locator("td.id", { hasText: new RegExp(`^${callId}$`) }) });
+}
+
+beforeAll(async () => {
+  ensureChromium();
+  [gateway, browser] = await Promise.all([startGateway(), launchChromium()]);
+  const admin = gateway.adminToken;
+  await ok(admin, "PUT", `/admin/tenants/${TENANT}`, { name: "Acme" });
+  await ok(admin, "PUT", `/admin/tenants/${TENANT}/connections/${CONNECTION}`, { provider: "sandbox", credentials: {} });
+  await ok(admin, "PUT", "/admin/policies", POLICY);
+  ({ key } = await ok(admin, "POST", `/admin/tenants/${TENANT}/keys`, { name: "console test" }));
+  await register("call-hang-me", { to: "+14155550100" });
+  await register("call-wangiri-1", { to: "+4470000001", flags: ["wangiri"] });
+  await register("call-wangiri-2", { to: "+4470000002", flags: ["wangiri"] });
+  await register("call-emergency", { to: "+19115550100", flags: ["wangiri"] });
+  // Hung up by the policy as it registers: the console names the rule.
+  await register("call-irsf", { to: "+88213000001", flags: ["irsf"] });
+}, SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.stop();
+});
+
+/** A person pastes the key and presses Enter. */
+async function signIn(guarded: GuardedPage, apiKey: string) {
+  const { page } = guarded;
+  await page.goto(`${gateway.url}/console`);
+  await page.getByLabel("API key").fill(apiKey);
+  await page.getByLabel("API key").press("Enter");
+}
+
+describe("/console in Chromium", () => {
+  it("shows the gateway's refusal of a wrong key as the problem's detail", async () => {
+    const guarded = await guardedPage(browser, gateway.url);
+    await signIn(guarded, "hgw_not-a-real-key");
+    await expect.poll(() => guarded.page.locator("#calls-error").textContent(), { timeout: LIST_TIMEOUT_MS }).toMatch(/\S/);
+    const detail = (await call("hgw_not-a-real-key", "GET", "/v1/calls")).body.detail as string;
+    expect(await guarded.page.locator("#calls-error").textContent()).toContain(detail);
+    expect(guarded.foreignRequests).toEqual([]);
+    await guarded.context.close();
+  });
+
+  it("lists the calls, hangs one up, counts a bulk stop before running it, and asks the policy", async () => {
+    const guarded = await guardedPage(browser, gateway.url);
+    const { page, screenshot } = guarded;
+    await signIn(guarded, key);
+
+    // The key is in this tab's session storage, and nowhere else.
+    expect(await page.evaluate<string | null>(`sessionStorage.getItem("hangup-gateway.console.api-key")`)).toBe(key);
+    expect(await page.evaluate<number>("localStorage.length")).toBe(0);
+    expect(await guarded.context.cookies()).toEqual([]);
+    expect(page.url()).not.toContain(key);
+    expect(await page.getByLabel("API key").inputValue()).toBe("");
+
+    // The calls appear by themselves (the console refreshes), live ones with a hang-up button.
+    for (const id of ["call-hang-me", "call-wangiri-1", "call-wangiri-2", "call-emergency"]) {
+      await row(page, id).waitFor({ timeout: LIST_TIMEOUT_MS });
+    }
+    await expect.poll(() => row(page, "call-wangiri-1").locator("td.state").textContent()).toBe("live");
+    // Live calls come first; a call the policy ended shows its outcome and the rule that decided it.
+    const order = await page.locator("#calls-body td.state").allTextContents();
+    expect(order.indexOf("ended")).toBeGreaterThan(order.lastIndexOf("live"));
+    await row(page, "call-irsf").waitFor({ timeout: LIST_TIMEOUT_MS });
+    await expect.poll(() => row(page, "call-irsf").locator("td.hangup").textContent(), { timeout: LIST_TIMEOUT_MS }).toBe("terminated");
+    await expect.poll(() => row(page, "call-irsf").locator("td.decided").textContent(), { timeout: LIST_TIMEOUT_MS }).toBe("policy:fraud (policy)");
+    expect(await row(page, "call-wangiri-1").locator(".flag").allTextContents()).toEqual(["wangiri"]);
+    await screenshot("console-1280-calls");
+
+    // Hang one up from its row, after confirming.
+    await page.getByRole("button", { name: "Hang up call call-hang-me" }).click();
+    const dialog = page.getByRole("dialog", { name: "Hang up call call-hang-me?" });
+    await dialog.waitFor();
+    await screenshot("console-1280-confirm");
+    await dialog.getByRole("button", { name: "Hang up" }).click();
+    await expect.poll(() => row(page, "call-hang-me").locator("td.hangup").textContent(), { timeout: LIST_TIMEOUT_MS }).toBe("terminated");
+    await expect.poll(() => row(page, "call-hang-me").locator("td.state").textContent()).toBe("ended");
+    const record = await ok(key, "GET", `/v1/calls/call-hang-me?connection=${CONNECTION}`);
+    expect(record.state).toBe("ended");
+    expect(record.hangup.outcome.status).toBe("terminated");
+    expect(await page.getByRole("button", { name: "Hang up call call-hang-me" }).count()).toBe(0);
+
+    // A bulk stop of the wangiri calls: the count first, and nothing sent.
+    await page.getByLabel("Carrying any of these flags").fill("wangiri");
+    await page.getByRole("button", { name: "Count matching calls" }).click();
+    await expect.poll(() => page.locator("#bulk-result").textContent()).toContain("2 live calls match");
+    expect(await page.locator("#bulk-result").textContent()).toContain("1 protected call is left alone");
+    for (const id of ["call-wangiri-1", "call-wangiri-2"]) {
+      expect((await ok(key, "GET", `/v1/calls/${id}?connection=${CONNECTION}`)).hangup, id).toBeNull();
+    }
+    await screenshot("console-1280-bulk-count");
+
+    // Then run it, confirm, and follow the job to its end.
+    const run = page.getByRole("button", { name: "Hang up 2 calls" });
+    expect(await run.isEnabled()).toBe(true);
+    await run.click();
+    await page.getByRole("dialog", { name: "Hang up 2 calls?" }).getByRole("button", { name: "Hang up all" }).click();
+    await expect.poll(() => page.locator("#bulk-job-text").textContent(), { timeout: LIST_TIMEOUT_MS }).toMatch(/^Completed: 2 of 2 calls done \(2 terminated\)/);
+    for (const id of ["call-wangiri-1", "call-wangiri-2"]) {
+      await expect.poll(() => row(page, id).locator("td.hangup").textContent(), { timeout: LIST_TIMEOUT_MS }).toBe("terminated");
+    }
+    expect((await ok(key, "GET", `/v1/calls/call-emergency?connection=${CONNECTION}`)).hangup).toBeNull();
+
+    // The policy panel: the active version, and what it decides for an emergency call.
+    const active = (await ok(gateway.adminToken, "GET", "/admin/policies")).version as string;
+    await expect.poll(() => page.locator("#policy-version").textContent()).toBe(active);
+    await page.getByLabel("Event").selectOption("call");
+    await page.getByLabel("To (E.164)").fill("+19115550123");
+    await page.getByRole("button", { name: "Evaluate" }).click();
+    await expect.poll(() => page.locator("#policy-result").textContent()).toContain("protected from automatic hangups");
+    expect(await page.locator("#policy-result").textContent()).toContain("emergency: protect");
+    await page.locator("#policy-result").scrollIntoViewIfNeeded();
+    await screenshot("console-1280-done");
+
+    expect(guarded.foreignRequests).toEqual([]);
+    expect(guarded.errors).toEqual([]);
+    await guarded.context.close();
+  });
+
+  it("is usable on a phone, and forgets the key when asked", async () => {
+    const guarded = await guardedPage(browser, gateway.url, PHONE);
+    const { page, screenshot } = guarded;
+    await signIn(guarded, key);
+    await row(page, "call-emergency").waitFor({ timeout: LIST_TIMEOUT_MS });
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+    // The live call's hang-up button is on screen, with its name.
+    await page.getByRole("button", { name: "Hang up call call-emergency" }).scrollIntoViewIfNeeded();
+    await screenshot("console-390-calls");
+
+    // From the keyboard: Enter on the row's button asks for confirmation with the focus on the answer;
+    // Escape backs out, and the call is untouched.
+    await page.getByRole("button", { name: "Hang up call call-emergency" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog", { name: "Hang up call call-emergency?" }).waitFor();
+    expect(await page.evaluate<string>("document.activeElement.id")).toBe("confirm-ok");
+    await screenshot("console-390-confirm");
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "hidden" });
+    expect((await ok(key, "GET", `/v1/calls/call-emergency?connection=${CONNECTION}`)).hangup).toBeNull();
+
+    // Every control a person can reach has a name a screen reader can say.
+    const unnamed = await page.evaluate<string[]>(`[...document.querySelectorAll("button, input, select, textarea, a[href]")]
+      .filter((el) => el.getClientRects().length > 0)
+      .filter((el) => !((el.labels && el.labels.length > 0) || el.getAttribute("aria-label") || (el.tagName !== "INPUT" && el.textContent.trim())))
+      .map((el) => el.outerHTML.slice(0, 120))`);
+    expect(unnamed).toEqual([]);
+
+    await page.getByRole("button", { name: "Forget key" }).click();
+    expect(await page.evaluate<number>("sessionStorage.length")).toBe(0);
+    expect(await page.locator("#workspace").isHidden()).toBe(true);
+
+    expect(guarded.foreignRequests).toEqual([]);
+    expect(guarded.errors).toEqual([]);
+    await guarded.context.close();
+  });
+});
