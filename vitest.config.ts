@@ -41,7 +41,7 @@ export default defineConfig({
           environment: "node",
           // `*.node.test.ts` beside a module: tests that need Node itself (the providers' official SDKs).
           include: ["test/node/**/*.test.ts", "src/**/*.node.test.ts"],
-          testTimeout: 60_000,
+          testTimeout: 180_000,
           // Each file starts its own wrangler dev (and Chromium); one at a time is kinder to small machines.
           fileParallelism: false,
         },

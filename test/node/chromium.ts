@@ -61,6 +61,9 @@ export interface GuardedPage {
 }
 
 /** A fresh context (its own storage) whose page may talk to `origin` only. */
+/** How long a page's navigation or a wait for one of its elements may take. */
+export const PAGE_TIMEOUT_MS = 60_000;
+
 export async function guardedPage(browser: Browser, origin: string, viewport = DESKTOP): Promise<GuardedPage> {
   const context = await browser.newContext({ viewport });
   const foreignRequests: string[] = [];
@@ -72,6 +75,8 @@ export async function guardedPage(browser: Browser, origin: string, viewport = D
     return route.abort("blockedbyclient");
   });
   const page = await context.newPage();
+  // A loaded two-core machine (CI runs every browser test after the whole suite) can take long to load the reference's script.
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS);
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(`console: ${message.text()}`);
   });

@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { ensureChromium, guardedPage, launchChromium, PHONE } from "./chromium";
+import { ensureChromium, guardedPage, launchChromium, PAGE_TIMEOUT_MS, PHONE } from "./chromium";
 import { startGateway, type Gateway } from "./gateway-process";
 
 /** Installing Chromium with apt-get can take minutes on a fresh machine. */
 const SETUP_TIMEOUT_MS = 600_000;
-const RENDER_TIMEOUT_MS = 30_000;
+const RENDER_TIMEOUT_MS = PAGE_TIMEOUT_MS;
 
 let gateway: Gateway;
 let browser: Browser;
