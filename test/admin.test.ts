@@ -11,7 +11,7 @@ import { callStub } from "../src/calls/call-stub";
 import { toBase64 } from "../src/http/encoding";
 import { kvKey } from "../src/storage-keys";
 import { openWebhookSecret, readTenant } from "../src/tenants/store";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { admin, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, hangup, providerRequests, send, uniqueCallId } from "./helpers";
 
 const SECRET_TOKEN = "plivo-secret-token-do-not-leak";

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CALL_ID_PATTERN } from "../src/http/schemas";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { allProviderRequests, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, send } from "./helpers";
 
 const TENANT = "ids";

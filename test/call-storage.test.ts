@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callStub } from "../src/calls/call-stub";
 import { editStoredCall } from "./call-object-kit";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { asTenant, createConnection, createTenant, fakeProviderUrl, getCall, hangup, uniqueCallId } from "./helpers";
 
 let key: string;

@@ -17,8 +17,8 @@ import {
   record,
   type BreakerConfig,
   type BreakerState,
-} from "../src/providers/circuit-breaker";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+} from "../src/calls/circuit-breaker";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 
 const CONFIG: BreakerConfig = { failureThreshold: 3, failureWindowMs: 10_000, coolDownMs: 5_000, probeLeaseMs: 2_000 };

@@ -407,7 +407,7 @@ describe("ids by the contract's pattern", () => {
     );
   });
 
-  it("an unknown key, callback URL or call is 404 when its ids are well-formed and 422 (or an unrouted 404) when not", async () => {
+  it("an unknown key or call is 404 (a callback URL 401) when its ids are well-formed and 422 (or an unrouted 404) when not", async () => {
     await fc.assert(
       fc.asyncProperty(anyId, fc.constantFrom("key", "callback", "call"), async (id, where) => {
         const encoded = encodeURIComponent(id);
@@ -417,7 +417,9 @@ describe("ids by the contract's pattern", () => {
             : where === "callback"
               ? await sendHostile(`/callbacks/${encoded}/sandbox`, { method: "POST", body: "CallStatus=completed", headers: { "content-type": "application/x-www-form-urlencoded" } })
               : await sendHostile(`/v1/calls/call-1?connection=${encoded}`, { headers: { authorization: `Bearer ${exactKey}` } });
-        expect(res.status).toBe(ID_PATTERN.test(id) ? 404 : id === "." || id === ".." ? 404 : 422);
+        // An unknown callback URL is refused like a bad signature (401), so it reveals nothing (CONTRACT.md).
+        const unknown = where === "callback" ? 401 : 404;
+        expect(res.status).toBe(ID_PATTERN.test(id) ? unknown : id === "." || id === ".." ? 404 : 422);
       }),
       { numRuns: RUNS.ids },
     );

@@ -12,10 +12,10 @@ import { BREAKER_STORAGE_KEY, connectionHealthName } from "../src/calls/connecti
 import { callStub } from "../src/calls/call-stub";
 import { AUTO_RETRY_FIRST_MS, AUTO_RETRY_MAX_MS } from "../src/calls/timings";
 import { REFRESH_MS } from "../src/policy/active";
-import type { BreakerState } from "../src/providers/circuit-breaker";
+import type { BreakerState } from "../src/calls/circuit-breaker";
 import { kvKey } from "../src/storage-keys";
 import { editStoredCall } from "./call-object-kit";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { admin, asTenant, createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 
 const DOWN = { status: 503, body: JSON.stringify({ error: "unavailable" }) };

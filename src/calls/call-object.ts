@@ -136,7 +136,8 @@ export class CallObject extends DurableObject<Env> {
 
     const pending = call && pendingRound(call);
     if (call && pending) {
-      if (key) call = this.save(rememberKey(call, key, pending.n));
+      const keyed = key ? rememberKey(call, key, pending.n) : call;
+      if (keyed !== call) call = this.save(keyed);
       if (this.inflight) return replay(await this.inflight);
       // Left by an object that died mid-round: the same operation again, so the provider can tell.
       this.save(appendEvent(call, { at: iso(now), type: "hangup.reconciling", data: { round: pending.n, reason: "a pending round was found with no request in flight" } }));

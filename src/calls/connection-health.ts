@@ -1,6 +1,6 @@
 /**
  * ConnectionHealth: one Durable Object per (tenant, connection) that keeps the connection's circuit
- * breaker (src/providers/circuit-breaker.ts). Every call object of the connection asks it before sending
+ * breaker (src/calls/circuit-breaker.ts). Every call object of the connection asks it before sending
  * a hangup and tells it how the send went, so all of them share one strongly consistent state: the
  * failure that opens the circuit opens it for every call at once, and one probe goes out after the
  * cool-down, not one per call. KV would be cheaper but is eventually consistent (an open circuit would
@@ -21,7 +21,7 @@ import {
   type Admission,
   type BreakerState,
   type HangupResult,
-} from "../providers/circuit-breaker";
+} from "./circuit-breaker";
 import type { Reading } from "../providers/types";
 
 /** Where the object keeps its breaker (tests move a cool-down forward through it). */
