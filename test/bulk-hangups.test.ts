@@ -7,7 +7,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { feed, report, waitForList } from "./call-index-kit";
 import { admin, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, providerRequests, scriptProvider } from "./helpers";
 
