@@ -3,7 +3,10 @@
  * listed within the lag bound, pages neither repeat nor skip a call (also while calls arrive), no report
  * takes an entry back, deleted calls stay gone, and a tenant only ever sees its own calls.
  */
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ingestReports } from "../src/call-index/ingest";
+import { DEFAULT_RETENTION_DAYS, purgeCutoff, purgeExpired, RETENTION_MARGIN_DAYS } from "../src/call-index/retention";
 import { asTenant, createConnection, createTenant, expectProblem, uniqueCallId } from "./helpers";
 import { feed, listAll, listPage, report, waitForList } from "./call-index-kit";
 
@@ -186,5 +189,34 @@ describe("bad queries", () => {
 
   it("needs a tenant key", async () => {
     await expectProblem(await asTenant("hgw_nope_nope", "GET", "/v1/calls"), 401);
+  });
+});
+
+describe("consumer and retention", () => {
+  it("drops a message that is not a report and indexes the rest of its batch", async () => {
+    const id = uniqueCallId("after-garbage");
+    await env.CALL_INDEX.sendBatch([{ body: { tenant: "acme", nonsense: true } as never }, { body: report("acme", id) }]);
+    await waitForList(acme.key, "", (calls) => calls.some((c) => c.call_id === id));
+  });
+
+  it("purges entries and tombstones no report touched for the retention period plus the margin, flags included", async () => {
+    const db = env.CALL_INDEX_DB;
+    const day = 86_400_000;
+    const now = Date.now();
+    const old = report("acme", uniqueCallId("expired"), { created_at: "2025-01-01T00:00:00.000Z", flags: ["old-flag"] });
+    const oldTombstone = report("acme", uniqueCallId("expired-tombstone"), { created_at: "2025-01-01T00:00:00.000Z", deleted: true });
+    const recent = report("acme", uniqueCallId("kept"), { created_at: "2025-01-01T00:00:00.000Z", flags: ["old-flag"] });
+    await ingestReports(db, [old, oldTombstone], now - (DEFAULT_RETENTION_DAYS + RETENTION_MARGIN_DAYS + 1) * day);
+    await ingestReports(db, [recent], now - DEFAULT_RETENTION_DAYS * day);
+    await purgeExpired(db, purgeCutoff({}, now));
+    const rows = await db.prepare("SELECT call_id FROM call_entry WHERE call_id IN (?, ?, ?)").bind(old.call_id, oldTombstone.call_id, recent.call_id).all<{ call_id: string }>();
+    expect(rows.results.map((r) => r.call_id)).toEqual([recent.call_id]);
+    const flags = await db.prepare("SELECT call_id FROM call_flag WHERE flag = 'old-flag'").all<{ call_id: string }>();
+    expect(flags.results.map((r) => r.call_id)).toEqual([recent.call_id]);
+  });
+
+  it("reads CALL_RETENTION_DAYS, falling back to 30 days on nonsense", () => {
+    expect(purgeCutoff({ CALL_RETENTION_DAYS: "2" }, 100 * 86_400_000)).toBe((100 - 2 - RETENTION_MARGIN_DAYS) * 86_400_000);
+    expect(purgeCutoff({ CALL_RETENTION_DAYS: "soon" }, 100 * 86_400_000)).toBe((100 - 30 - RETENTION_MARGIN_DAYS) * 86_400_000);
   });
 });

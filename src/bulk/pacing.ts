@@ -1,7 +1,8 @@
 /**
  * How fast a bulk hangup may ask each provider: hangups per second per connection (one provider
  * account). The README's pacing table gives the source of every number. A job spaces the starts of its
- * requests to one connection 1/rate apart; it also keeps at most MAX_IN_FLIGHT requests open at once.
+ * requests to one connection 1/rate apart, and keeps at most MAX_IN_FLIGHT hangups open at once (enough for
+ * Plivo's 50/s at up to 400 ms a hangup).
  */
 export const HANGUPS_PER_SECOND: Record<string, number> = {
   // Plivo documents 300 API requests per 5 s per account (60/s); 50/s leaves a sixth for the tenant's own traffic.
@@ -21,7 +22,7 @@ export const HANGUPS_PER_SECOND: Record<string, number> = {
 };
 
 const UNKNOWN_PROVIDER_RATE = 5;
-export const MAX_IN_FLIGHT = 10;
+export const MAX_IN_FLIGHT = 20;
 
 export function hangupRate(provider: string): number {
   return HANGUPS_PER_SECOND[provider] ?? UNKNOWN_PROVIDER_RATE;

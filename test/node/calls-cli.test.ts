@@ -1,0 +1,84 @@
+/**
+ * `calls list` and `calls stop` against a real `wrangler dev` (queue consumer and D1 included), run as an
+ * operator runs them: calls registered through the API reach the index by themselves, `calls list` prints
+ * them as JSON when piped, and `calls stop` counts first (dry run), then follows the job to its end.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, startGateway, type Gateway } from "./gateway-process";
+
+const BIN = join(REPO_ROOT, "scripts/hangup-gateway.mjs");
+const TENANT = "cli-index";
+
+let gateway: Gateway;
+let key: string;
+
+async function api(method: string, path: string, token: string, body?: unknown): Promise<Response> {
+  return fetch(gateway.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+beforeAll(async () => {
+  gateway = await startGateway();
+  expect((await api("PUT", `/admin/tenants/${TENANT}`, gateway.adminToken, { name: "CLI index" })).status).toBeLessThan(300);
+  key = ((await (await api("POST", `/admin/tenants/${TENANT}/keys`, gateway.adminToken, {})).json()) as { key: string }).key;
+  expect((await api("PUT", `/admin/tenants/${TENANT}/connections/sandbox`, gateway.adminToken, { provider: "sandbox", credentials: {} })).status).toBeLessThan(300);
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+});
+
+async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { HANGUP_GATEWAY_KEY: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...inherited, HANGUP_GATEWAY_URL: gateway.url, HANGUP_GATEWAY_KEY: key } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end();
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { code, stdout, stderr };
+}
+
+describe("calls list and calls stop", () => {
+  const ids = ["live-cli-index-1", "live-cli-index-2", "live-cli-index-3"];
+
+  it("lists registered calls (JSON when piped) once the index has them", async () => {
+    for (const call_id of ids) {
+      const res = await api("POST", "/v1/calls", key, { call_id, connection: "sandbox", to: "+14155550100", flags: ["cli"] });
+      expect(res.status, await res.text()).toBe(201);
+    }
+    const started = Date.now();
+    let listed: { call_id: string; state: string }[] = [];
+    while (listed.length < ids.length) {
+      expect(Date.now() - started, "listed within 10 s").toBeLessThan(10_000);
+      const run = await cli(["calls", "list", "--state", "live", "--flag", "cli"]);
+      expect(run.code, run.stderr).toBe(0);
+      listed = (JSON.parse(run.stdout) as { calls: { call_id: string; state: string }[] }).calls;
+    }
+    expect(listed.map((c) => c.call_id).sort()).toEqual(ids);
+  });
+
+  it("stop --dry-run counts and changes nothing; stop hangs them up and prints the job's counts", async () => {
+    const dry = await cli(["calls", "stop", "--connection", "sandbox", "--flag", "cli", "--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, matched: 3, protected: 0 });
+    expect(dry.stderr).toContain("3 live calls match");
+
+    const run = await cli(["calls", "stop", "--connection", "sandbox", "--flag", "cli", "--reason", "cli sweep"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ matched: 3, done: 3, status: "completed", outcomes: { terminated: 3 } });
+    expect(run.stderr).toMatch(/3\/3/);
+  });
+
+  it("refuses to stop everything without --all", async () => {
+    const run = await cli(["calls", "stop"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("all");
+  });
+});
