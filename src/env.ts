@@ -22,6 +22,8 @@ export interface Env {
   CREDENTIALS_KEY?: string;
   /** Optional Workers Analytics Engine dataset: one data point per request when bound (README, "Logs and metrics"). */
   METRICS?: AnalyticsEngineDataset;
+  /** Days a settled call's record is kept after its last change (default 30). */
+  CALL_RETENTION_DAYS?: string;
   /** Tests only: the fake provider server on 127.0.0.1. */
   FAKE_PROVIDER_URL?: string;
 }

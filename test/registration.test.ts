@@ -7,7 +7,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callStub } from "../src/calls/call-stub";
-import { POLICY_RECHECK_MS } from "../src/calls/watch";
+import { POLICY_RECHECK_MS } from "../src/calls/timings";
 import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
 import {
   admin,

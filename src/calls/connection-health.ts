@@ -70,33 +70,15 @@ async function askConnectionHealth<T>(
   }
 }
 
-function circuitOpenReading(admission: Extract<Admission, { send: false }>): Reading {
-  return {
-    status: "failed",
-    code: CIRCUIT_OPEN_CODE,
-    detail:
-      `the provider failed the last ${admission.failures} hangups on this connection, so the gateway sends it nothing ` +
-      `until ${new Date(admission.retryAt).toISOString()} (circuit open); nothing was sent`,
-    retryable: false,
-  };
+/** May a hangup on this connection go to the provider now? (Fails open.) */
+export function admitHangup(env: Env, call: { tenant: string; connection: string }): Promise<Admission> {
+  return askConnectionHealth(env, call, (health) => health.admit(), FAIL_OPEN);
 }
 
-/**
- * Sends a hangup through the connection's circuit breaker: asks before sending, reports after. An open
- * circuit answers a `failed` reading with code `circuit_open` and sends nothing.
- */
-export async function sendThroughCircuit<T extends { reading: Reading }>(
-  env: Env,
-  call: { tenant: string; connection: string },
-  send: () => Promise<T>,
-): Promise<T | { reading: Reading; httpStatus: null }> {
-  const admission = await askConnectionHealth(env, call, (health) => health.admit(), FAIL_OPEN);
-  if (!admission.send) return { reading: circuitOpenReading(admission), httpStatus: null };
-
-  const sent = await send();
-  const result = hangupResult(sent.reading);
-  if (result === "failure" || admission.reportSuccess) {
+/** Tells the breaker how a sent hangup went, when that can change its state. */
+export async function reportHangup(env: Env, call: { tenant: string; connection: string }, admission: Admission, reading: Reading): Promise<void> {
+  const result = hangupResult(reading);
+  if (result === "failure" || (admission.send && admission.reportSuccess)) {
     await askConnectionHealth(env, call, (health) => health.report(result), undefined);
   }
-  return sent;
 }

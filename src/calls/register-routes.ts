@@ -13,9 +13,9 @@ import { problemResponses } from "../http/schemas";
 import { loadActivePolicy } from "../policy/active";
 import { evaluate } from "../policy/evaluate";
 import { callStub } from "./call-stub";
-import { MAX_FLAGS_PER_CALL, type JsonObject } from "./model";
 import { requireConnection } from "./routes";
-import { CallIdParam, CallRecordSchema, RegisterBody, SignalBody } from "./schemas";
+import { CallIdParam, CallRecordSchema, MAX_FLAGS_PER_CALL, RegisterBody, SignalBody } from "./schemas";
+import type { JsonObject } from "./stored-call";
 import { normalizeFlags } from "./watch";
 
 const TAG = "Calls";

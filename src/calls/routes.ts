@@ -22,9 +22,12 @@ const hangupRoute = createRoute({
   method: "post",
   path: "/v1/calls/{call_id}/hangup",
   tags: [TAG],
-  summary: "Hang up a call, exactly once",
+  summary: "Hang up a call: terminated at most once, tried until it is",
   description:
-    "Sends the hangup to the connection's provider at most once, however many requests arrive. Every answer but the one whose request performed the hangup carries `Idempotent-Replayed: true` and the same outcome.",
+    "Concurrent requests share one round at the provider. `terminated`, `already_ended` and `not_found` are final: every later " +
+    "request replays them. `failed` ends only its round: a later request starts a new round, unless it carries an " +
+    "`Idempotency-Key` this call already answered, which replays that answer. Every answer but the one whose request " +
+    "performed the round carries `Idempotent-Replayed: true`.",
   security: [{ tenantKey: [] }],
   request: {
     params: CallIdParam,

@@ -1,30 +1,16 @@
 /** Request and response schemas of the tenant call routes (also their OpenAPI document). */
 import { z } from "@hono/zod-openapi";
-import { CallId, E164, Id, IsoDateTime, OutcomeStatus } from "../http/schemas";
-import { MAX_FLAGS_PER_CALL } from "./model";
+import { CallId, E164, Id, IsoDateTime } from "../http/schemas";
+import type { CallEvent } from "./events";
+import type { JsonObject } from "./stored-call";
+import { AttemptSchema, DecisionSchema, HANGUP_OUTCOME_EXAMPLE, HangupSource, OutcomeSchema } from "../vocabulary";
 
-/** One outcome, the example of both the hangup answer and the call record that holds it. */
-const EXAMPLE_OUTCOME = {
-  call_id: "2f1c9a52-9a0d-4e4e-9f5b-6f1f4c1f0b11",
-  tenant: "acme",
-  connection: "plivo-main",
-  provider: "plivo",
-  status: "terminated" as const,
-  reason: "customer asked to end the call",
-  decision: {
-    kind: "hangup" as const,
-    allowed: true,
-    policy_version: "sha256:3f2a9c0b1d4e5f67",
-    matched: [],
-    terminate: null,
-    deadline: null,
-    protected: false,
-  },
-  provider_response: { http_status: 204, detail: "Plivo hung up the call" },
-  attempts: 2,
-  requested_at: "2026-05-01T10:00:00.000Z",
-  completed_at: "2026-05-01T10:00:00.412Z",
-};
+export { OutcomeSchema };
+
+/** Fraud flags one call may carry, all signals together: enough for any real use, bounded for storage. */
+export const MAX_FLAGS_PER_CALL = 100;
+
+const EXAMPLE_OUTCOME = HANGUP_OUTCOME_EXAMPLE;
 
 export const CallIdParam = z.object({
   call_id: CallId.openapi({ param: { name: "call_id", in: "path" } }),
@@ -94,53 +80,37 @@ export const ConnectionQuery = z.object({
   connection: Id.openapi({ param: { name: "connection", in: "query" }, example: "sandbox" }),
 });
 
-export const DecisionSchema = z
+const RoundSchema = z
   .object({
-    kind: z.enum(["hangup", "call"]),
-    allowed: z.boolean(),
-    policy_version: z.string().nullable(),
-    matched: z.array(
+    n: z.number().int().openapi({ description: "1 for the call's first round" }),
+    operation_id: z.string(),
+    status: z.enum(["pending", "completed"]),
+    source: HangupSource,
+    reason: z.string().nullable(),
+    requested_at: z.string(),
+    completed_at: z.string().nullable(),
+    outcome: OutcomeSchema.nullable(),
+  })
+  .openapi("HangupRound");
+
+const WebhookSchema = z
+  .object({
+    id: z.string().openapi({ description: "The webhook-id header, the same on every attempt" }),
+    type: z.enum(["call.hangup.completed", "call.hangup.failed"]),
+    status: z.enum(["pending", "delivered", "failed", "not_configured", "superseded"]),
+    next_attempt_at: z.string().nullable(),
+    deliveries: z.array(
       z.object({
-        id: z.string(),
-        kind: z.string(),
-        effect: z.enum(["deny", "terminate", "schedule", "protect"]),
-        shadow: z.boolean(),
-        detail: z.string(),
-        deadline: z.string().optional(),
+        n: z.number().int(),
+        attempted_at: z.string(),
+        duration_ms: z.number(),
+        http_status: z.number().int().nullable(),
+        error: z.string().nullable(),
+        next_attempt_at: z.string().nullable(),
       }),
     ),
-    terminate: z.object({ rule: z.string(), reason: z.string() }).nullable(),
-    deadline: z.string().nullable(),
-    protected: z.boolean(),
   })
-  .openapi("Decision");
-
-export const OutcomeSchema = z
-  .object({
-    call_id: z.string(),
-    tenant: z.string(),
-    connection: z.string(),
-    provider: z.string(),
-    status: OutcomeStatus,
-    reason: z.string().nullable(),
-    decision: DecisionSchema.nullable(),
-    provider_response: z.object({ http_status: z.number().int().nullable(), code: z.string().optional(), detail: z.string() }),
-    attempts: z.number().int(),
-    requested_at: z.string(),
-    completed_at: z.string(),
-  })
-  .openapi("HangupOutcome", { example: EXAMPLE_OUTCOME });
-
-export const AttemptSchema = z.object({
-  n: z.number().int(),
-  started_at: z.string(),
-  duration_ms: z.number(),
-  http_status: z.number().int().nullable(),
-  code: z.string().optional(),
-  outcome: OutcomeStatus,
-  detail: z.string(),
-  retryable: z.boolean(),
-});
+  .openapi("OutcomeWebhook");
 
 export const CallRecordSchema = z
   .object({
@@ -160,81 +130,88 @@ export const CallRecordSchema = z
         registered_at: z.string(),
         decision: DecisionSchema.openapi({ description: "The latest automatic-termination decision (kind \"call\")" }),
         evaluated_at: z.string(),
+        watch_ends_at: z.string().openapi({ description: "When the call stops being watched if its end is never reported" }),
       })
       .nullable()
       .openapi({ description: "Present for a call registered with POST /v1/calls" }),
-    hangup: z
-      .object({
-        operation_id: z.string(),
-        status: z.enum(["pending", "completed"]),
-        source: z.enum(["api", "policy"]),
-        reason: z.string().nullable(),
-        requested_at: z.string(),
-        completed_at: z.string().nullable(),
-        outcome: OutcomeSchema.nullable(),
-      })
-      .nullable(),
-    attempts: z.array(AttemptSchema),
-    webhook: z
-      .object({
-        id: z.string().openapi({ description: "The webhook-id header, the same on every attempt" }),
-        status: z.enum(["pending", "delivered", "failed", "not_configured"]),
-        next_attempt_at: z.string().nullable(),
-        deliveries: z.array(
-          z.object({
-            n: z.number().int(),
-            attempted_at: z.string(),
-            duration_ms: z.number(),
-            http_status: z.number().int().nullable(),
-            error: z.string().nullable(),
-            next_attempt_at: z.string().nullable(),
-          }),
-        ),
-      })
+    hangup: RoundSchema.nullable().openapi({ description: "The latest round (the one whose outcome a new request would replay)" }),
+    rounds: z.array(RoundSchema).openapi({ description: "Every round, oldest first (the latest 20; `rounds_omitted` counts older ones)" }),
+    rounds_omitted: z.number().int(),
+    retry: z
+      .object({ failures: z.number().int(), next_at: z.string() })
       .nullable()
-      .openapi({ description: "The outcome webhook to the tenant, once the hangup has an outcome" }),
+      .openapi({ description: "A watched call whose automatic hangup failed: when the gateway tries again" }),
+    attempts: z.array(AttemptSchema).openapi({ description: "Every provider attempt of the rounds shown" }),
+    webhook: WebhookSchema.nullable().openapi({ description: "The latest outcome webhook to the tenant" }),
+    webhooks: z.array(WebhookSchema).openapi({ description: "The latest outcome webhooks, oldest first" }),
     events: z.array(z.object({ at: z.string(), type: z.string(), data: z.record(z.string(), z.unknown()) })),
+    events_omitted: z.record(z.string(), z.number().int()).openapi({ description: "Older events dropped to keep the record small, counted by type" }),
     created_at: z.string(),
     updated_at: z.string(),
+    retained_until: z.string().nullable().openapi({ description: "A settled call's record is deleted then (CALL_RETENTION_DAYS after its last change)" }),
   })
-  .openapi("CallRecord", {
-    example: {
-      call_id: EXAMPLE_OUTCOME.call_id,
-      tenant: "acme",
-      connection: "plivo-main",
-      provider: "plivo",
-      state: "ended",
-      registered: false,
-      started_at: null,
-      from: null,
-      to: null,
-      flags: [],
-      metadata: null,
-      registration: null,
-      hangup: {
-        operation_id: "b974b05f-9485-4eea-bfdd-1044973847c4",
-        status: "completed",
-        source: "api",
-        reason: EXAMPLE_OUTCOME.reason,
-        requested_at: EXAMPLE_OUTCOME.requested_at,
-        completed_at: EXAMPLE_OUTCOME.completed_at,
-        outcome: EXAMPLE_OUTCOME,
-      },
-      attempts: [
-        { n: 1, started_at: "2026-05-01T10:00:00.003Z", duration_ms: 180, http_status: 503, code: "unavailable", outcome: "failed", detail: "the provider failed (HTTP 503)", retryable: true },
-        { n: 2, started_at: "2026-05-01T10:00:00.391Z", duration_ms: 21, http_status: 204, outcome: "terminated", detail: "Plivo hung up the call", retryable: false },
-      ],
-      webhook: {
-        id: "msg_b974b05f-9485-4eea-bfdd-1044973847c4",
-        status: "delivered",
-        next_attempt_at: null,
-        deliveries: [{ n: 1, attempted_at: "2026-05-01T10:00:00.430Z", duration_ms: 87, http_status: 204, error: null, next_attempt_at: null }],
-      },
-      events: [
-        { at: EXAMPLE_OUTCOME.requested_at, type: "hangup.requested", data: { source: "api", reason: EXAMPLE_OUTCOME.reason } },
-        { at: EXAMPLE_OUTCOME.completed_at, type: "hangup.completed", data: { status: "terminated" } },
-      ],
-      created_at: EXAMPLE_OUTCOME.requested_at,
-      updated_at: EXAMPLE_OUTCOME.completed_at,
-    },
-  });
+  .openapi("CallRecord", { example: exampleRecord() });
+
+/** The record of a call hung up through the API on the second attempt, its webhook delivered. */
+function exampleRecord() {
+  const round = {
+    n: 1,
+    operation_id: "b974b05f-9485-4eea-bfdd-1044973847c4",
+    status: "completed" as const,
+    source: "api" as const,
+    reason: EXAMPLE_OUTCOME.reason,
+    requested_at: EXAMPLE_OUTCOME.requested_at,
+    completed_at: EXAMPLE_OUTCOME.completed_at,
+    outcome: EXAMPLE_OUTCOME,
+  };
+  const webhook = {
+    id: `msg_${round.operation_id}`,
+    type: "call.hangup.completed" as const,
+    status: "delivered" as const,
+    next_attempt_at: null,
+    deliveries: [{ n: 1, attempted_at: "2026-05-01T10:00:00.430Z", duration_ms: 87, http_status: 204, error: null, next_attempt_at: null }],
+  };
+  return {
+    call_id: EXAMPLE_OUTCOME.call_id,
+    tenant: "acme",
+    connection: "plivo-main",
+    provider: "plivo",
+    state: "ended" as const,
+    registered: false,
+    started_at: null,
+    from: null,
+    to: null,
+    flags: [],
+    metadata: null,
+    registration: null,
+    hangup: round,
+    rounds: [round],
+    rounds_omitted: 0,
+    retry: null,
+    attempts: [
+      { round: 1, n: 1, started_at: "2026-05-01T10:00:00.003Z", duration_ms: 180, http_status: 503, code: "unavailable", outcome: "failed" as const, detail: "the provider failed (HTTP 503)", retryable: true },
+      { round: 1, n: 2, started_at: "2026-05-01T10:00:00.391Z", duration_ms: 21, http_status: 204, outcome: "terminated" as const, detail: "Plivo hung up the call", retryable: false },
+    ],
+    webhook,
+    webhooks: [webhook],
+    events: [
+      { at: EXAMPLE_OUTCOME.requested_at, type: "hangup.requested", data: { round: 1, source: "api", reason: EXAMPLE_OUTCOME.reason } },
+      { at: EXAMPLE_OUTCOME.completed_at, type: "hangup.completed", data: { round: 1, status: "terminated" } },
+    ],
+    events_omitted: {},
+    created_at: EXAMPLE_OUTCOME.requested_at,
+    updated_at: EXAMPLE_OUTCOME.completed_at,
+    retained_until: "2026-05-31T10:00:00.412Z",
+  };
+}
+
+/**
+ * The record as the object answers it over RPC. Free-form JSON is typed `{} | null` rather than
+ * `unknown` there, which RPC types cannot carry (it would erase the record from them); a recursive JSON
+ * type is too deep for Hono's response types.
+ */
+export type CallRecord = Omit<z.infer<typeof CallRecordSchema>, "metadata" | "events"> & {
+  metadata: JsonObject | null;
+  events: CallEvent[];
+};
+export type HangupRequest = z.infer<typeof HangupBody>;

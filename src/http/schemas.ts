@@ -24,9 +24,7 @@ export const CallId = z
 export const IsoDateTime = z.iso.datetime({ offset: true });
 export const E164 = z.string().regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +14155550100");
 
-export const OUTCOME_STATUSES = ["terminated", "already_ended", "not_found", "failed"] as const;
-export const OutcomeStatus = z.enum(OUTCOME_STATUSES);
-export type OutcomeStatus = z.infer<typeof OutcomeStatus>;
+export { OUTCOME_STATUSES, OutcomeStatus } from "../vocabulary";
 
 export const ProblemSchema = z
   .object({

@@ -8,9 +8,9 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
-import { DecisionSchema } from "../calls/schemas";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
+import { DecisionSchema } from "../vocabulary";
 import { CallId, E164, Id, IsoDateTime, problemResponses } from "../http/schemas";
 import { getConnection } from "../tenants/store";
 import { getActivePolicy, getPolicyVersion, loadActivePolicy, publishPolicy } from "./active";

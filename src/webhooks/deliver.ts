@@ -6,7 +6,6 @@
  * for the record never contains the signature or the secret.
  */
 import { signWebhook } from "./sign";
-import type { WebhookMessage } from "./message";
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 const USER_AGENT = "hangup-gateway-webhooks";
@@ -17,6 +16,12 @@ export interface DeliveryResult {
   /** Why it failed, in words fit for the record; null when delivered. */
   error: string | null;
   duration_ms: number;
+}
+
+/** The message: its `webhook-id` and the exact body, the same on every attempt. */
+export interface WebhookMessage {
+  id: string;
+  body: string;
 }
 
 export async function deliverWebhook(url: string, secret: string, message: WebhookMessage): Promise<DeliveryResult> {

@@ -1,0 +1,82 @@
+/**
+ * Rounds, as pure functions over the stored call. A round is one hangup operation at the provider (with
+ * its own bounded retries). `terminated`, `already_ended` and `not_found` end the call: that outcome is
+ * replayed forever. `failed` ends only its round: the next request starts a new one, unless it carries an
+ * Idempotency-Key this call already answered, which replays that answer. One round at a time.
+ */
+import type { Decision } from "../policy/types";
+import type { AttemptLog } from "../providers/send-hangup";
+import type { HangupOutcome, HangupSource } from "../vocabulary";
+import { appendEvent } from "./events";
+import type { Dispatched } from "./dispatch";
+import { identityOf, pendingRound, type Round, type StoredCall } from "./stored-call";
+
+/** Rounds kept in full in the record; older ones are counted in `rounds_omitted`. */
+export const MAX_ROUNDS_KEPT = 20;
+
+/** Idempotency-Keys remembered per call; beyond it the oldest is forgotten (a new request with it starts over). */
+export const MAX_IDEMPOTENCY_KEYS = 50;
+
+export interface RoundRequest {
+  operation_id: string;
+  source: HangupSource;
+  reason: string | null;
+  decision: Decision | null;
+}
+
+export function nextRoundNumber(call: StoredCall): number {
+  return call.rounds_omitted + call.rounds.length + 1;
+}
+
+export function startRound(call: StoredCall, request: RoundRequest, now: string): StoredCall {
+  const round: Round = { n: nextRoundNumber(call), ...request, requested_at: now, status: "pending", completed_at: null, outcome: null, attempts: [] };
+  const rounds = [...call.rounds, round];
+  const dropped = Math.max(0, rounds.length - MAX_ROUNDS_KEPT);
+  const next = { ...call, rounds: rounds.slice(dropped), rounds_omitted: call.rounds_omitted + dropped };
+  return appendEvent(next, { at: now, type: "hangup.requested", data: { round: round.n, source: request.source, reason: request.reason } });
+}
+
+function withPendingRound(call: StoredCall, change: (round: Round) => Round): StoredCall {
+  const round = pendingRound(call);
+  if (!round) throw new Error("no round in flight");
+  return { ...call, rounds: [...call.rounds.slice(0, -1), change(round)] };
+}
+
+/** A retryable attempt, stored as it happens so that a round cut short by a crash still shows it. */
+export function recordAttempt(call: StoredCall, attempt: AttemptLog): StoredCall {
+  return withPendingRound(call, (round) => ({ ...round, attempts: [...round.attempts, attempt] }));
+}
+
+export function completeRound(call: StoredCall, dispatched: Dispatched, completedAt: string): { call: StoredCall; outcome: HangupOutcome } {
+  const round = pendingRound(call);
+  if (!round) throw new Error("no round in flight");
+  const { reading, httpStatus } = dispatched;
+  const outcome: HangupOutcome = {
+    ...identityOf(call),
+    status: reading.status,
+    reason: round.reason,
+    decision: round.decision,
+    provider_response: { http_status: httpStatus, detail: reading.detail, ...(reading.code !== undefined ? { code: reading.code } : {}) },
+    attempts: dispatched.attempts.length,
+    round: round.n,
+    source: round.source,
+    requested_at: round.requested_at,
+    completed_at: completedAt,
+  };
+  const completed = withPendingRound(call, (r) => ({ ...r, status: "completed", completed_at: completedAt, outcome, attempts: dispatched.attempts }));
+  return { call: appendEvent(completed, { at: completedAt, type: "hangup.completed", data: { round: round.n, status: outcome.status } }), outcome };
+}
+
+export function findKey(call: StoredCall, key: string): StoredCall["idempotency"][number] | undefined {
+  return call.idempotency.find((k) => k.key === key);
+}
+
+export function rememberKey(call: StoredCall, key: { key: string; fingerprint: string }, round: number): StoredCall {
+  if (findKey(call, key.key)) return call;
+  return { ...call, idempotency: [...call.idempotency, { ...key, round }].slice(-MAX_IDEMPOTENCY_KEYS) };
+}
+
+/** The outcome of a round this call still keeps, by number. */
+export function roundOutcome(call: StoredCall, n: number): HangupOutcome | null {
+  return call.rounds.find((round) => round.n === n)?.outcome ?? null;
+}

@@ -1,0 +1,25 @@
+/**
+ * Moving a call's clock in tests: what is stored is changed as time would have changed it, then every
+ * object of the test file is restarted (as after a deploy or a crash), so the call's object reads its
+ * storage afresh, exactly as a real restart makes it do.
+ */
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+
+/** Changes one field of the stored call (a JSON path into its document, e.g. `$.details.started_at`). */
+export async function editStoredCall(stub: DurableObjectStub, path: string, value: string | number | null): Promise<void> {
+  await runInDurableObject(stub, (_, state) => {
+    state.storage.sql.exec("UPDATE call_record SET doc = json_set(doc, ?, ?)", path, value);
+  });
+  await abortAllDurableObjects();
+}
+
+/** Time passes: the call now started `seconds` ago. */
+export function ageCall(stub: DurableObjectStub, seconds: number): Promise<void> {
+  return editStoredCall(stub, "$.details.started_at", new Date(Date.now() - seconds * 1000).toISOString());
+}
+
+/** The object's alarm, in days from now (null: no alarm): a settled call keeps only its retention alarm. */
+export async function alarmInDays(stub: DurableObjectStub): Promise<number | null> {
+  const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+  return alarm === null ? null : (alarm - Date.now()) / 86_400_000;
+}
