@@ -211,7 +211,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       async storageStats(objectName) {
         const namespace = await callObjects();
         const stub = namespace.get(namespace.idFromName(objectName)) as unknown as { storageStats(): Promise<StorageStats> };
-        return await stub.storageStats();
+        // The answer is a proxy into workerd, dead once Miniflare is disposed: copy it out.
+        const { statements, rowsRead, rowsWritten, alarmsRun, databaseSize } = await stub.storageStats();
+        return { statements, rowsRead, rowsWritten, alarmsRun, databaseSize };
       },
       async callObjectId(objectName) {
         return (await callObjects()).idFromName(objectName).toString();
