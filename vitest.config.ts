@@ -29,7 +29,9 @@ export default defineConfig({
         test: {
           name: "workers",
           globalSetup: ["./test/global-setup.ts"],
-          include: ["test/*.test.ts"],
+          // Provider tests live beside their modules (src/providers/<name>/index.test.ts).
+          include: ["test/*.test.ts", "src/**/*.test.ts"],
+          exclude: ["src/**/*.node.test.ts"],
           testTimeout: 30_000,
         },
       },
@@ -37,7 +39,8 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts"],
+          // `*.node.test.ts` beside a module: tests that need Node itself (the providers' official SDKs).
+          include: ["test/node/**/*.test.ts", "src/**/*.node.test.ts"],
           testTimeout: 60_000,
           // Each file starts its own wrangler dev (and Chromium); one at a time is kinder to small machines.
           fileParallelism: false,

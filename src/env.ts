@@ -24,6 +24,11 @@ export interface Env {
   METRICS?: AnalyticsEngineDataset;
   /** Days a settled call's record is kept after its last change (default 30). */
   CALL_RETENTION_DAYS?: string;
+  /**
+   * The gateway's public origin as providers call it (`https://hangup.example.com`), when a proxy stands in
+   * front of it: callback signatures are then checked against it plus the request's path and query.
+   */
+  PUBLIC_URL?: string;
   /** Tests only: the fake provider server on 127.0.0.1. */
   FAKE_PROVIDER_URL?: string;
 }

@@ -18,27 +18,35 @@ export function isFinal(status: OutcomeStatus): boolean {
 export const HangupSource = z.enum(["api", "policy", "bulk"]);
 export type HangupSource = z.infer<typeof HangupSource>;
 
+/** What a policy decided about one event, with every rule that matched and the version that decided. */
 export const DecisionSchema = z
   .object({
-    kind: z.enum(["hangup", "call"]),
-    allowed: z.boolean(),
-    policy_version: z.string().nullable(),
-    matched: z.array(
-      z.object({
-        id: z.string(),
-        kind: z.enum(["allowed_tenants", "max_duration", "fraud_flags", "protect"]),
-        effect: z.enum(["deny", "terminate", "schedule", "protect"]),
-        shadow: z.boolean(),
-        detail: z.string(),
-        deadline: z.string().optional(),
-      }),
-    ),
-    terminate: z.object({ rule: z.string(), reason: z.string() }).nullable(),
-    deadline: z.string().nullable(),
-    protected: z.boolean(),
+    kind: z.enum(["hangup", "call"]).describe("What was decided: an explicit hangup request, or a registered call being watched"),
+    allowed: z.boolean().describe("May the request go ahead (hangup sent, call registered)? False only for an enforced deny"),
+    policy_version: z.string().nullable().describe("Content hash of the document that decided; null when no policy is published (everything allowed)"),
+    matched: z
+      .array(
+        z.object({
+          id: z.string(),
+          kind: z.enum(["allowed_tenants", "max_duration", "fraud_flags", "protect"]),
+          effect: z
+            .enum(["deny", "terminate", "schedule", "protect"])
+            .describe("deny the request, terminate the call now, schedule a termination at a deadline, or protect the call from automatic termination"),
+          shadow: z.boolean().describe("The rule (or the whole document) is in shadow mode: reported, never enforced"),
+          detail: z.string().describe("One sentence on why it matched"),
+          deadline: z.string().optional().describe("For schedule and max_duration terminate: when the call reaches its maximum (ISO-8601)"),
+        }),
+      )
+      .describe("Every rule that matched, enforced or shadow, in document order"),
+    terminate: z
+      .object({ rule: z.string(), reason: z.string() })
+      .nullable()
+      .describe("kind call: hang the call up now, because of this enforced rule (null if not, or protected)"),
+    deadline: z.string().nullable().describe("kind call: the earliest enforced max_duration deadline still ahead (ISO-8601), null if none or protected"),
+    protected: z.boolean().describe("kind call: an enforced protect rule matched, so nothing is terminated automatically"),
   })
   .openapi("Decision");
-export type DecisionView = z.infer<typeof DecisionSchema>;
+export type Decision = z.infer<typeof DecisionSchema>;
 
 /** What one provider attempt of a round did, for the call's record. */
 export const AttemptSchema = z.object({

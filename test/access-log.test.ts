@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { app } from "../src/app";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { createConnection, createTenant, fakeProviderUrl, hangup, send, uniqueCallId } from "./helpers";
 
 const HANGUP_ROUTE = "/v1/calls/:call_id/hangup";

@@ -2,11 +2,17 @@
  * The operator's API: tenants, keys and connections; the admin token guarding it; credentials that are
  * sealed before they reach KV and never come back out.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
+import { hashApiKey } from "../src/auth/api-keys";
+import { callStub } from "../src/calls/call-stub";
+import { toBase64 } from "../src/http/encoding";
 import { kvKey } from "../src/storage-keys";
-import { admin, createTenant, expectProblem, hangup, send } from "./helpers";
+import { openWebhookSecret, readTenant } from "../src/tenants/store";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
+import { admin, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, hangup, providerRequests, send, uniqueCallId } from "./helpers";
 
 const SECRET_TOKEN = "plivo-secret-token-do-not-leak";
 
@@ -162,5 +168,154 @@ describe("reading and removing", () => {
     await expectProblem(await admin("GET", "/admin/tenants/remover/connections/gone"), 404);
     await expectProblem(await hangup(key, "call-after-removal", { connection: "gone" }), 404, "not_found");
     await expectProblem(await admin("DELETE", "/admin/tenants/remover/connections/gone"), 404);
+  });
+});
+
+/** A webhook secret of `bytes` random bytes, in the contract's format. */
+function webhookSecret(bytes: number): string {
+  return `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(bytes)))}`;
+}
+
+/** The tenant's webhook secret as the gateway will sign with it. */
+async function storedSecret(tenant: string): Promise<string> {
+  const record = await readTenant(env, tenant);
+  if (!record?.webhook) throw new Error(`${tenant} has no webhook`);
+  return openWebhookSecret(env, tenant, record.webhook.secret);
+}
+
+describe("webhook secrets", () => {
+  it("must be whsec_ and the base64 of 24 to 64 bytes: anything else is 422 and nothing is stored", async () => {
+    const bad = [
+      "secret",
+      "whsec_",
+      webhookSecret(23),
+      webhookSecret(65),
+      `whsec_${"A".repeat(31)}`, // not a whole base64 quantum
+      "whsec_!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+      webhookSecret(32).replace("whsec_", "WHSEC_"),
+      `whsec_${toBase64(new Uint8Array(32)).replaceAll("A", "-")}`, // base64url is not base64
+      ` ${webhookSecret(32)}`,
+    ];
+    for (const secret of bad) {
+      const problem = await expectProblem(await admin("PUT", "/admin/tenants/badsecret", { webhook: { url: "https://example.com/h", secret } }), 422, "invalid_request");
+      expect(problem.errors).toEqual([expect.objectContaining({ path: "webhook.secret" })]);
+      if (secret.length > 20) expect(JSON.stringify(problem)).not.toContain(secret.trim()); // not echoed, even a bad one
+    }
+    expect(await env.GATEWAY_KV.get(kvKey.tenant("badsecret"))).toBeNull();
+    for (const secret of [webhookSecret(24), webhookSecret(25), webhookSecret(64)]) {
+      const res = await admin("PUT", "/admin/tenants/goodsecret", { webhook: { url: "https://example.com/h", secret } });
+      expect(res.status).toBeLessThan(300);
+      expect(await res.text()).not.toContain(secret);
+      expect(await storedSecret("goodsecret")).toBe(secret);
+    }
+  });
+
+  it("a PUT that changes only other fields, the webhook URL included, keeps the secret and does not show it", async () => {
+    const first = await (await admin("PUT", "/admin/tenants/keeper", { webhook: { url: "https://example.com/a" } })).json<{ webhook: { secret: string } }>();
+    const generated = first.webhook.secret;
+    expect(await storedSecret("keeper")).toBe(generated);
+
+    for (const body of [{ name: "Keeper" }, { webhook: { url: "https://example.com/b" } }, { disabled: false }]) {
+      const res = await admin("PUT", "/admin/tenants/keeper", body);
+      expect(res.status).toBe(200);
+      const answer = await res.json<{ webhook: Record<string, string> }>();
+      expect(answer.webhook.secret).toBeUndefined();
+      expect(await storedSecret("keeper")).toBe(generated);
+    }
+    expect((await (await admin("GET", "/admin/tenants/keeper")).json<{ webhook: { url: string } }>()).webhook.url).toBe("https://example.com/b");
+
+    // A secret given replaces it; one is generated again only for a tenant that has none.
+    const replacement = webhookSecret(48);
+    await admin("PUT", "/admin/tenants/keeper", { webhook: { url: "https://example.com/b", secret: replacement } });
+    expect(await storedSecret("keeper")).toBe(replacement);
+  });
+});
+
+describe("key listing", () => {
+  it("lists every key with id, name and created_at, revoked ones with revoked_at; never a key or its hash", async () => {
+    await admin("PUT", "/admin/tenants/lister", {});
+    const issued: { id: string; key: string; created_at: string }[] = [];
+    for (const name of ["ci", "billing", undefined]) {
+      issued.push(await (await admin("POST", "/admin/tenants/lister/keys", name ? { name } : undefined)).json<{ id: string; key: string; created_at: string }>());
+    }
+    expect((await admin("DELETE", `/admin/tenants/lister/keys/${issued[1]!.id}`)).status).toBe(204);
+    await expectProblem(await admin("DELETE", `/admin/tenants/lister/keys/${issued[1]!.id}`), 404);
+
+    const res = await admin("GET", "/admin/tenants/lister/keys");
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const { keys } = JSON.parse(text) as { keys: Record<string, string>[] };
+    expect(keys).toHaveLength(3);
+    expect(keys.find((k) => k.id === issued[0]!.id)).toEqual({ id: issued[0]!.id, name: "ci", created_at: issued[0]!.created_at });
+    expect(keys.find((k) => k.id === issued[1]!.id)).toEqual({ id: issued[1]!.id, name: "billing", created_at: issued[1]!.created_at, revoked_at: expect.any(String) });
+    expect(keys.find((k) => k.id === issued[2]!.id)).toEqual({ id: issued[2]!.id, created_at: issued[2]!.created_at });
+    for (const { key } of issued) {
+      expect(text).not.toContain(key);
+      expect(text).not.toContain(await hashApiKey(key));
+    }
+    // The revoked key stays revoked.
+    await expectProblem(await asTenant(issued[1]!.key, "GET", "/v1/calls/x?connection=none"), 401);
+  });
+
+  it("of a tenant that does not exist is 404; of one without keys is empty", async () => {
+    await expectProblem(await admin("GET", "/admin/tenants/no-such-tenant/keys"), 404, "not_found");
+    await admin("PUT", "/admin/tenants/keyless", {});
+    expect(await (await admin("GET", "/admin/tenants/keyless/keys")).json()).toEqual({ keys: [] });
+  });
+});
+
+describe("disabled tenants", () => {
+  /** 404 for a call that does not exist means the key was accepted; 401 means it was not. */
+  const probe = async (key: string) => (await asTenant(key, "GET", "/v1/calls/probe?connection=sandbox")).status;
+
+  it("disabled: true stops every key at once (401), new ones too; disabled: false restores them, not the revoked", async () => {
+    const { key: first, keyId: firstId } = await createTenant("switchable");
+    const second = (await (await admin("POST", "/admin/tenants/switchable/keys", { name: "second" })).json<{ key: string }>()).key;
+    const revoked = await (await admin("POST", "/admin/tenants/switchable/keys", { name: "revoked" })).json<{ id: string; key: string }>();
+    await admin("DELETE", `/admin/tenants/switchable/keys/${revoked.id}`);
+    await createConnection("switchable", "sandbox", "sandbox");
+    expect([await probe(first), await probe(second), await probe(revoked.key)]).toEqual([404, 404, 401]);
+
+    const disabled = await admin("PUT", "/admin/tenants/switchable", { disabled: true });
+    expect(disabled.status).toBe(200);
+    expect(await disabled.json()).toMatchObject({ id: "switchable", disabled: true });
+    const refused = await asTenant(first, "POST", "/v1/calls/c1/hangup", { connection: "sandbox" });
+    await expectProblem(refused, 401, "unauthorized");
+    expect(await probe(second)).toBe(401);
+
+    const issuedWhileDisabled = (await (await admin("POST", "/admin/tenants/switchable/keys", {})).json<{ key: string }>()).key;
+    expect(await probe(issuedWhileDisabled)).toBe(401);
+    // A PUT that does not mention `disabled` leaves it as it is.
+    expect(await (await admin("PUT", "/admin/tenants/switchable", { name: "Switchable" })).json()).toMatchObject({ disabled: true });
+    expect(await probe(first)).toBe(401);
+    expect((await (await admin("GET", "/admin/tenants/switchable/keys")).json<{ keys: unknown[] }>()).keys).toHaveLength(4);
+
+    expect(await (await admin("PUT", "/admin/tenants/switchable", { disabled: false })).json()).toMatchObject({ disabled: false });
+    expect([await probe(first), await probe(second), await probe(issuedWhileDisabled), await probe(revoked.key)]).toEqual([404, 404, 404, 401]);
+    // Revoking still works on a key that went through a disable and an enable.
+    await admin("DELETE", `/admin/tenants/switchable/keys/${firstId}`);
+    expect(await probe(first)).toBe(401);
+  });
+
+  it("a disabled tenant's watched calls stay enforced: its calls are still hung up by policy", async () => {
+    const { key } = await createTenant("watched");
+    await createConnection("watched", "plivo", "plivo", PLIVO_FAKE_AUTH, { base_url: fakeProviderUrl() });
+    const published = await admin("PUT", "/admin/policies", { rules: [{ id: "short", kind: "max_duration", max_seconds: 3600, match: { tenants: ["watched"] } }] });
+    expect(published.status).toBe(200);
+    const callId = uniqueCallId("watched");
+    // The call started 3599 s ago: its maximum is reached in one second.
+    const startedAt = new Date(Date.now() - 3_599_000).toISOString();
+    expect((await asTenant(key, "POST", "/v1/calls", { call_id: callId, connection: "plivo", started_at: startedAt })).status).toBe(201);
+
+    await admin("PUT", "/admin/tenants/watched", { disabled: true });
+    expect(await probe(key)).toBe(401);
+    // The object's own alarm does it; running it from the test only saves waiting for the runtime's timer.
+    let requests = await providerRequests(callId);
+    for (let waited = 0; requests.length === 0 && waited < 5_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (waited >= 1_000) await runDurableObjectAlarm(callStub(env, "watched", "plivo", callId));
+      requests = await providerRequests(callId);
+    }
+    expect(requests.map((r) => r.method)).toEqual(["DELETE"]);
   });
 });

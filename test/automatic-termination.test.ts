@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { CallObject } from "../src/calls/call-object";
 import { callStub } from "../src/calls/call-stub";
 import { POLICY_RECHECK_MS } from "../src/calls/timings";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { ageCall as ageStoredCall, alarmInDays } from "./call-object-kit";
 import { admin, asTenant, createConnection, createTenant, fakeProviderUrl, hangup, providerRequests, uniqueCallId } from "./helpers";
 

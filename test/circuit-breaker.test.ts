@@ -18,7 +18,7 @@ import {
   type BreakerConfig,
   type BreakerState,
 } from "../src/providers/circuit-breaker";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 
 const CONFIG: BreakerConfig = { failureThreshold: 3, failureWindowMs: 10_000, coolDownMs: 5_000, probeLeaseMs: 2_000 };

@@ -6,21 +6,26 @@
  * a rejected request changes nothing, neither in KV nor in any Durable Object.
  *
  * The routes come from the gateway's own OpenAPI document, so a route added tomorrow is fuzzed too.
+ * Bodies valid but for one deep or huge field reach what runs after validation (fingerprints, storage);
+ * call ids are checked against the contract's charset; and a call's record is driven with many
+ * callbacks and signals to check that it stays small and readable.
  */
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_BODY_BYTES, maxBodyBytes } from "../src/http/guards";
-import { ID_PATTERN } from "../src/http/schemas";
-import { fetchGateway } from "./gateway-fetch";
-import { BASE, admin, createConnection, createTenant } from "./helpers";
+import { MAX_CALLBACK_BODY_BYTES } from "../src/callbacks/routes";
+import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from "../src/http/json-bounds";
+import { CALL_ID_PATTERN, ID_PATTERN } from "../src/http/schemas";
+import { asTenantDirect, fetchGateway } from "./gateway-fetch";
+import { BASE, admin, createConnection, createTenant, fakeProviderUrl } from "./helpers";
 
 const TENANT = "fuzz";
 const PROTECTED_PREFIXES = { "/admin/": "admin", "/v1/": "tenant" } as const;
 /** Routes the document leaves out: the API reference page. */
 const UNDOCUMENTED_ROUTES = [{ method: "GET", template: "/docs" }];
-const RUNS = { anyRequest: 250, nearValid: 250, ids: 60, sizes: 40, mediaTypes: 60 };
+const RUNS = { anyRequest: 250, nearValid: 250, ids: 60, sizes: 40, mediaTypes: 60, callIds: 150, growth: 3 };
 
 interface Route {
   method: string;
@@ -101,7 +106,7 @@ async function expectNothingStored(before: Awaited<ReturnType<typeof storedState
 async function expectProblemDocument(res: Response, method: string): Promise<void> {
   expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
   if (method === "HEAD") return;
-  const problem = JSON.parse(await res.text()) as Record<string, unknown>;
+  const problem = JSON.parse(await res.clone().text()) as Record<string, unknown>;
   expect(problem).toMatchObject({ status: res.status, type: expect.any(String), title: expect.any(String), detail: expect.any(String), code: expect.any(String) });
 }
 
@@ -115,7 +120,7 @@ async function sendHostile(path: string, init: RequestInit): Promise<Response> {
     await expectProblemDocument(res, method);
     await expectNothingStored(before, `a rejected ${method} ${path}`);
   } else {
-    await res.arrayBuffer();
+    await res.clone().arrayBuffer();
   }
   return res;
 }
@@ -176,7 +181,8 @@ const ROUTE_FIELDS = [
 const deepJson = fc.tuple(fc.integer({ min: 1_000, max: 20_000 }), fc.constantFrom("array", "object", "metadata")).map(([depth, shape]) => {
   if (shape === "array") return "[".repeat(depth) + "]".repeat(depth);
   const nested = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
-  return shape === "object" ? nested : `{"call_id":"deep","connection":"sandbox","metadata":${nested},"policy":${nested}}`;
+  // "metadata": a registration valid in every field but the deep one, so that it gets past `.strict()`.
+  return shape === "object" ? nested : `{"call_id":"deep","connection":"sandbox","metadata":${nested}}`;
 });
 
 const body: fc.Arbitrary<BodyInit | undefined> = fc.oneof(
@@ -401,7 +407,7 @@ describe("ids by the contract's pattern", () => {
     );
   });
 
-  it("an unknown key, callback URL or call is 404 when its ids are well-formed and 422 (or an unrouted 404) when not", async () => {
+  it("an unknown key or call is 404 (a callback URL 401) when its ids are well-formed and 422 (or an unrouted 404) when not", async () => {
     await fc.assert(
       fc.asyncProperty(anyId, fc.constantFrom("key", "callback", "call"), async (id, where) => {
         const encoded = encodeURIComponent(id);
@@ -411,11 +417,146 @@ describe("ids by the contract's pattern", () => {
             : where === "callback"
               ? await sendHostile(`/callbacks/${encoded}/sandbox`, { method: "POST", body: "CallStatus=completed", headers: { "content-type": "application/x-www-form-urlencoded" } })
               : await sendHostile(`/v1/calls/call-1?connection=${encoded}`, { headers: { authorization: `Bearer ${exactKey}` } });
-        expect(res.status).toBe(ID_PATTERN.test(id) ? 404 : id === "." || id === ".." ? 404 : 422);
+        // An unknown callback URL is refused like a bad signature (401), so it reveals nothing (CONTRACT.md).
+        const unknown = where === "callback" ? 401 : 404;
+        expect(res.status).toBe(ID_PATTERN.test(id) ? unknown : id === "." || id === ".." ? 404 : 422);
       }),
       { numRuns: RUNS.ids },
     );
   });
+});
+
+describe("bodies valid but for one deep or huge field", () => {
+  /** Free-form fields: depth and size bounded (src/http/json-bounds.ts), so 422 naming the field. */
+  const FREE_FORM = new Set(["metadata", "credentials"]);
+  const deepArray = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+  const deepObject = (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+  const wideObject = (keys: number) => JSON.stringify(Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, i])));
+  const FRAGMENTS = [
+    { name: "deep array", text: deepArray(8_000) },
+    { name: "deep object", text: deepObject(5_000) },
+    { name: "just too deep object", text: deepObject(MAX_JSON_DEPTH + 1) },
+    { name: "wide object", text: wideObject(1_500) }, // over 8 KiB, under the callbacks' 32 KiB body limit
+    { name: "long string", text: JSON.stringify("x".repeat(MAX_JSON_BYTES * 2)) },
+  ];
+
+  it("reach what runs after validation, are never a 5xx, and a free-form field past its bounds is 422 naming it", async () => {
+    const { key } = await createTenant("fuzz-deep");
+    await createConnection("fuzz-deep", "sandbox", "sandbox");
+    await createConnection("fuzz-deep", "tryvox-cb", "tryvox", { auth_id: "a", api_key: "k" }, { callbacks: "unsigned-ok", base_url: fakeProviderUrl() });
+    await admin("PUT", "/admin/tenants/fuzz-other", { name: "other" });
+    const concrete = (template: string) =>
+      template
+        .replace("/callbacks/{tenant}/{connection}", "/callbacks/fuzz-deep/tryvox-cb")
+        .replace("{tenant}", "fuzz-other")
+        .replace("{connection}", "deep")
+        .replace("{call_id}", "deep-call")
+        .replace("{id}", "nokey");
+    let freeFormReached = 0;
+    for (const route of routes.filter((r) => VALID_BODIES[r.template] !== undefined && (r.method === "POST" || r.method === "PUT"))) {
+      const valid = VALID_BODIES[route.template];
+      for (const path of pathsOf(valid).filter((p) => p.length > 0)) {
+        for (const fragment of FRAGMENTS) {
+          const text = JSON.stringify(replaceAt(valid, path, FRAGMENT_MARK)).replace(JSON.stringify(FRAGMENT_MARK), fragment.text);
+          const authorization = route.template.startsWith("/callbacks/") ? undefined : credentialFor(route.template, key);
+          const res = await sendHostile(concrete(route.template), requestInit(route.method, { authorization, "content-type": "application/json" }, text, false));
+          const where = `${route.method} ${route.template} with a ${fragment.name} at ${path.join(".")}`;
+          expect(res.status, where).not.toBe(413);
+          if (FREE_FORM.has(String(path[0]))) {
+            expect(res.status, where).toBe(422);
+            const problem = await res.json<{ errors: { path: string }[] }>();
+            expect(problem.errors.map((e) => e.path.split(".")[0]), where).toContain(path[0]);
+            freeFormReached++;
+          }
+        }
+      }
+    }
+    // metadata, metadata.a and credentials, each with every fragment.
+    expect(freeFormReached).toBe(3 * FRAGMENTS.length);
+  });
+});
+
+describe("call ids by the contract's charset", () => {
+  const callId = fc.oneof(
+    fc.string({ unit: "binary-ascii", minLength: 1, maxLength: 40 }),
+    fc.string({ unit: "binary", minLength: 1, maxLength: 20 }),
+    // The contract's characters (fast-check cannot generate from the pattern's lookahead; "." and ".." come from here too).
+    fc.stringMatching(/^[!"$&'()*+,\-.0-9:;<=>@A-Z[\]^_`a-z{|}~]{1,256}$/, { size: "small" }),
+    fc.tuple(fc.stringMatching(/^[a-z0-9]{1,8}$/), fc.constantFrom("/", "\\", "?", "#", "%", " ", "\t", "%2F", "..", "\u007f")).map(([id, bad]) => `${id}${bad}${id}`),
+    fc.constantFrom(".", "..", "...", "x".repeat(256), "x".repeat(257), "v3:abc", "x%2F..%2F"),
+  );
+  const ROUTES = ["hangup", "get", "signals", "register", "evaluate"] as const;
+
+  it("an id is refused (422) exactly when the contract forbids it, on every route that takes one; a refusal stores nothing", async () => {
+    const { key } = await createTenant("fuzz-ids");
+    await createConnection("fuzz-ids", "sandbox", "sandbox");
+    const auth = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+    await fc.assert(
+      fc.asyncProperty(callId, fc.constantFrom(...ROUTES), async (id, where) => {
+        const encoded = encodeURIComponent(id);
+        const post = (path: string, body: unknown) => sendHostile(path, { method: "POST", headers: auth, body: JSON.stringify(body) });
+        const res =
+          where === "hangup" ? await post(`/v1/calls/${encoded}/hangup`, { connection: "sandbox" })
+          : where === "get" ? await sendHostile(`/v1/calls/${encoded}?connection=sandbox`, { headers: auth })
+          : where === "signals" ? await post(`/v1/calls/${encoded}/signals`, { connection: "sandbox", ended: true })
+          : where === "register" ? await post("/v1/calls", { call_id: id, connection: "sandbox" })
+          : await post("/v1/policies/evaluate", { kind: "call", connection: "sandbox", call: { call_id: id } });
+        const inPath = where === "hangup" || where === "get" || where === "signals";
+        if (CALL_ID_PATTERN.test(id)) expect(res.status, `${where} ${JSON.stringify(id)}`).not.toBe(422);
+        else expect(res.status, `${where} ${JSON.stringify(id)}`).toBe(inPath && (id === "." || id === "..") ? 404 : 422);
+      }),
+      { numRuns: RUNS.callIds },
+    );
+  });
+});
+
+describe("a call's record under many callbacks and signals", () => {
+  /**
+   * What "small" means: a record holds at most 8 KiB of metadata and 100 flags of 64 characters; events
+   * are kept per type up to a bound, callback texts are cut. However many callbacks arrive, it stays
+   * within this (and far within what GET can serve).
+   */
+  const MAX_RECORD_BYTES = 64 * 1024;
+
+  it("stays small and readable (GET 200) after any number of callbacks and signals", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          callbacks: fc.integer({ min: 100, max: 300 }),
+          textBytes: fc.integer({ min: 1, max: MAX_CALLBACK_BODY_BYTES - 200 }),
+          signals: fc.integer({ min: 0, max: 90 }),
+        }),
+        async ({ callbacks, textBytes, signals }) => {
+          // A tenant per run, so that shrinking a failure never runs into the tenant rate limit.
+          const tenant = `fuzz-growth-${run++}`;
+          const { key } = await createTenant(tenant);
+          await createConnection(tenant, "tryvox", "tryvox", { auth_id: "a", api_key: "k" }, { callbacks: "unsigned-ok", base_url: fakeProviderUrl() });
+          const id = `growth-${crypto.randomUUID()}`;
+          expect((await asTenantDirect(key, "POST", "/v1/calls", { call_id: id, connection: "tryvox", metadata: { note: "n".repeat(1_000) } })).status).toBe(201);
+          const callback = (i: number) =>
+            fetchGateway(`/callbacks/${tenant}/tryvox`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ call_uuid: id, status: `ringing-${i}-${"x".repeat(textBytes)}`.slice(0, textBytes + 12) }),
+            });
+          for (let sent = 0; sent < callbacks; sent += 20) {
+            const answers = await Promise.all(Array.from({ length: Math.min(20, callbacks - sent) }, (_, i) => callback(sent + i)));
+            for (const answer of answers) expect(answer.status).toBeLessThan(500);
+          }
+          for (let i = 0; i < signals; i++) {
+            const answer = await asTenantDirect(key, "POST", `/v1/calls/${id}/signals`, { connection: "tryvox", flags: [`growth-flag-${i}`] });
+            expect(answer.status).toBeLessThan(500);
+          }
+          const read = await asTenantDirect(key, "GET", `/v1/calls/${id}?connection=tryvox`);
+          expect(read.status).toBe(200);
+          const bytes = (await read.arrayBuffer()).byteLength;
+          expect(bytes, `record after ${callbacks} callbacks of ${textBytes} bytes and ${signals} signals`).toBeLessThanOrEqual(MAX_RECORD_BYTES);
+        },
+      ),
+      { numRuns: RUNS.growth },
+    );
+  }, 180_000);
 });
 
 /** Every documented route that takes a body, but the callbacks, which read the provider's own formats. */

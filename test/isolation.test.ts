@@ -9,7 +9,7 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { BASE, allProviderRequests, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, hangup, uniqueCallId } from "./helpers";
 
 const A = "iso-a";

@@ -10,10 +10,10 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SEND_POLICY } from "../src/providers/send-hangup";
-import { ALOHAA_FAKE_AUTH } from "./fake-provider/alohaa";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { ALOHAA_FAKE_AUTH } from "../src/providers/alohaa/fake";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import type { ScriptedResponse } from "./fake-provider/server";
-import { TRYVOX_FAKE_AUTH } from "./fake-provider/tryvox";
+import { TRYVOX_FAKE_AUTH } from "../src/providers/tryvox/fake";
 import { createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 
 const TENANT = "faults";
@@ -50,8 +50,11 @@ interface CallRecord {
 
 /** Scripts the fake, hangs up once, and returns the answer with the stored record and the requests the fake saw. */
 async function hangupAgainst(provider: Provider, script: ScriptedResponse[]) {
+  return hangupAgainstCall(provider, uniqueCallId(provider), script);
+}
+
+async function hangupAgainstCall(provider: Provider, callId: string, script: ScriptedResponse[]) {
   const connection = await freshConnection(provider);
-  const callId = uniqueCallId(provider);
   await scriptProvider(callId, script);
   const res = await hangup(key, callId, { connection, reason: "fault test" });
   expect(res.status).toBe(200);
@@ -67,8 +70,40 @@ async function hangupAgainst(provider: Provider, script: ScriptedResponse[]) {
   return { outcome, record, requests, callId, connection };
 }
 
+/** The fake's "another host": the same server under another name; what reaches it is listed apart. */
+function elsewhere(callId: string): string {
+  return `${fakeProviderUrl().replace("127.0.0.1", "localhost")}/__elsewhere/${callId}`;
+}
+
+async function reachedElsewhere(callId: string): Promise<unknown[]> {
+  const all = await (await fetch(`${fakeProviderUrl()}/__elsewhere`)).json<{ path: string }[]>();
+  return all.filter((request) => request.path.includes(callId));
+}
+
 const unavailable = (status = 503): ScriptedResponse => ({ status, body: JSON.stringify({ error: "unavailable" }) });
 const reset: ScriptedResponse = { status: 0, reset: true };
+
+describe("providers that redirect", () => {
+  for (const [provider, status] of [["alohaa", 302], ["plivo", 301], ["tryvox", 307], ["alohaa", 308]] as const) {
+    it(`${provider} answering ${status} elsewhere: failed after one request, the redirect not followed, no credential sent on`, async () => {
+      const callId = uniqueCallId(provider);
+      const { outcome, requests } = await hangupAgainstCall(provider, callId, [
+        // Alohaa's body decides whatever the status: a redirect carrying its success envelope must still not pass.
+        { status, headers: { location: elsewhere(callId) }, body: JSON.stringify({ success: true }) },
+      ]);
+      expect(outcome).toMatchObject({ status: "failed", attempts: 1, provider_response: { http_status: status } });
+      expect(outcome.provider_response.detail).toContain("redirect");
+      expect(requests).toHaveLength(1);
+      expect(await reachedElsewhere(callId)).toEqual([]);
+    });
+  }
+
+  it("the trap is reachable, so an empty list above means the gateway did not go there", async () => {
+    const callId = uniqueCallId("trap");
+    expect((await fetch(elsewhere(callId), { method: "POST" })).status).toBe(200);
+    expect(await reachedElsewhere(callId)).toHaveLength(1);
+  });
+});
 
 describe("5xx bursts and resets", () => {
   it("a burst shorter than the retry budget ends terminated, one request per attempt", async () => {

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callStub } from "../src/calls/call-stub";
 import { POLICY_RECHECK_MS } from "../src/calls/timings";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import {
   admin,
   asTenant,

@@ -15,7 +15,7 @@ import { REFRESH_MS } from "../src/policy/active";
 import type { BreakerState } from "../src/providers/circuit-breaker";
 import { kvKey } from "../src/storage-keys";
 import { editStoredCall } from "./call-object-kit";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { admin, asTenant, createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 
 const DOWN = { status: 503, body: JSON.stringify({ error: "unavailable" }) };

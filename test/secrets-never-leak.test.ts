@@ -4,13 +4,13 @@
  * that echoes what it was sent back in its error.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ALOHAA_FAKE_AUTH } from "./fake-provider/alohaa";
-import { CALLAB_FAKE_AUTH } from "./fake-provider/callab";
-import { PLIVO_FAKE_AUTH } from "./fake-provider/plivo";
-import { TELNYX_FAKE_AUTH } from "./fake-provider/telnyx";
-import { TRYVOX_FAKE_AUTH } from "./fake-provider/tryvox";
-import { TWILIO_FAKE_AUTH } from "./fake-provider/twilio";
-import { VONAGE_FAKE_AUTH } from "./fake-provider/vonage";
+import { ALOHAA_FAKE_AUTH } from "../src/providers/alohaa/fake";
+import { CALLAB_FAKE_AUTH } from "../src/providers/callab/fake";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
+import { TELNYX_FAKE_AUTH } from "../src/providers/telnyx/fake";
+import { TRYVOX_FAKE_AUTH } from "../src/providers/tryvox/fake";
+import { TWILIO_FAKE_AUTH } from "../src/providers/twilio/fake";
+import { VONAGE_FAKE_AUTH } from "../src/providers/vonage/fake";
 import { admin, createConnection, createTenant, fakeProviderUrl, getCall, hangup, scriptProvider, uniqueCallId } from "./helpers";
 
 const WORKING: Record<string, Record<string, string>> = {

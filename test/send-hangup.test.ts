@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { segment } from "../src/providers/http";
-import { sendHangup, type AttemptLog, type SendOptions } from "../src/providers/send-hangup";
+import { MAX_PROVIDER_BODY_BYTES, readCappedBody, sendHangup, type AttemptLog, type SendOptions } from "../src/providers/send-hangup";
 import { tryvox } from "../src/providers/tryvox";
 import type { HangupInput, ProviderAdapter, Reading } from "../src/providers/types";
 
@@ -203,6 +203,47 @@ describe("sendHangup: what is never sent", () => {
     const { sendOptions } = harness([{ status: 200, body: "x".repeat(100_000) }]);
     await sendHangup(adapter, { ...INPUT, credentials: {} }, sendOptions);
     expect(seen).toBe(16 * 1024);
+  });
+});
+
+describe("sendHangup: redirects", () => {
+  for (const status of [301, 302, 303, 307, 308]) {
+    it(`a ${status} is one failed attempt, not retried, never read as the provider's answer, never followed`, async () => {
+      let read = false;
+      const adapter = { ...adapterReading({ status: "terminated", detail: "ok" }), readResponse: (): Reading => ((read = true), { status: "terminated", detail: "ok" }) };
+      const { sendOptions, requests } = harness([{ status, headers: { location: "https://elsewhere.test/steal" }, body: '{"success":true}' }, hungUp]);
+      const result = await sendHangup(adapter, { ...INPUT, credentials: {} }, sendOptions);
+      expect(result.reading).toMatchObject({ status: "failed", retryable: false });
+      expect(result.reading.detail).toContain(`redirect (HTTP ${status})`);
+      expect(result).toMatchObject({ httpStatus: status, attempts: [{ n: 1, http_status: status, outcome: "failed", retryable: false }] });
+      expect(read).toBe(false);
+      expect(requests.map((r) => [r.url, r.redirect])).toEqual([["https://provider.test/hangup/call-1", "manual"]]);
+    });
+  }
+});
+
+describe("readCappedBody", () => {
+  it("reads at most the cap from an endless body and cancels the rest", async () => {
+    let pulls = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        controller.enqueue(new TextEncoder().encode("y".repeat(1000)));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const text = await readCappedBody(new Response(endless));
+    expect(text).toBe("y".repeat(MAX_PROVIDER_BODY_BYTES));
+    expect(cancelled).toBe(true);
+    expect(pulls).toBeLessThan(MAX_PROVIDER_BODY_BYTES / 1000 + 3);
+  });
+
+  it("reads a short body whole, multi-byte characters included", async () => {
+    expect(await readCappedBody(new Response("héllo ☎"))).toBe("héllo ☎");
+    expect(await readCappedBody(new Response(null, { status: 204 }))).toBe("");
   });
 });
 

@@ -1,4 +1,5 @@
 /** Every CLI command, in the order the overview lists them. */
+import { keyList, tenantDisable, tenantEnable } from "./access";
 import { callGet, callHangup } from "./call";
 import type { Command } from "./command";
 import { connectionDelete, connectionGet, connectionPut } from "./connection";
@@ -6,4 +7,4 @@ import { keyCreate, keyRevoke } from "./key";
 import { policyPublish, policyTest, policyValidate } from "./policy";
 import { tenantGet, tenantPut } from "./tenant";
 
-export const COMMANDS: Command[] = [tenantPut, tenantGet, keyCreate, keyRevoke, connectionPut, connectionGet, connectionDelete, policyValidate, policyTest, policyPublish, callGet, callHangup];
+export const COMMANDS: Command[] = [tenantPut, tenantGet, tenantDisable, tenantEnable, keyCreate, keyList, keyRevoke, connectionPut, connectionGet, connectionDelete, policyValidate, policyTest, policyPublish, callGet, callHangup];

@@ -4,11 +4,12 @@
  * KV, and never sent back: answers list only which fields are stored.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { BoundedJsonObject } from "../http/json-bounds";
 import { ProblemError } from "../http/problem";
 import { createRouter, zodProblems } from "../http/router";
 import { Id, problemResponses } from "../http/schemas";
 import { PROVIDER_NAMES, getProvider } from "../providers/registry";
-import { deleteConnection, getConnection, getTenant, openCredentials, publicConnection, putConnection, sealCredentials, type ConnectionRecord } from "../tenants/store";
+import { deleteConnection, openCredentials, readConnection, readTenant, publicConnection, putConnection, sealCredentials, type ConnectionRecord } from "../tenants/store";
 import { TenantParam } from "./tenants";
 
 const TAG = "Admin";
@@ -27,7 +28,7 @@ const BaseUrl = z
 const ConnectionBody = z
   .object({
     provider: z.enum(PROVIDER_NAMES),
-    credentials: z.record(z.string(), z.unknown()).openapi({ description: "Provider-specific; see the provider table" }),
+    credentials: BoundedJsonObject.openapi({ description: "Provider-specific; see the provider table. At most 8 levels deep and 8 KiB as JSON" }),
     base_url: BaseUrl.optional(),
     callbacks: z
       .enum(["signed", "unsigned-ok"])
@@ -123,9 +124,9 @@ export const connectionRoutes = createRouter().openapi(putConnectionRoute, async
     const errors = zodProblems(credentials.error).map((e) => ({ ...e, path: `credentials.${e.path}`.replace(/\.\(root\)$/, "") }));
     throw new ProblemError(422, "invalid_request", `The credentials are not valid for ${body.provider}: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, { errors });
   }
-  if (!(await getTenant(c.env, tenant))) throw new ProblemError(404, "not_found", `No tenant named "${tenant}".`);
+  if (!(await readTenant(c.env, tenant))) throw new ProblemError(404, "not_found", `No tenant named "${tenant}".`);
 
-  const existing = await getConnection(c.env, tenant, connection);
+  const existing = await readConnection(c.env, tenant, connection);
   const now = new Date().toISOString();
   const record = {
     id: connection,
@@ -142,7 +143,7 @@ export const connectionRoutes = createRouter().openapi(putConnectionRoute, async
 })
   .openapi(getConnectionRoute, async (c) => {
     const { tenant, connection } = c.req.valid("param");
-    const record = await getConnection(c.env, tenant, connection);
+    const record = await readConnection(c.env, tenant, connection);
     if (!record) throw new ProblemError(404, "not_found", `Tenant "${tenant}" has no connection "${connection}".`);
     // The field names are inside the sealed credentials: opening them also proves CREDENTIALS_KEY still fits.
     const credentials = await openCredentials<Record<string, unknown>>(c.env, record);

@@ -1,13 +1,13 @@
 /**
  * Tenant API keys: issued once (the answer is the only place the key ever appears), stored as a hash,
- * revoked by id.
+ * listed (never the key or its hash), revoked by id. A revoked key stays in the list with `revoked_at`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { hashApiKey, newApiKey, newKeyId } from "../auth/api-keys";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { Id, problemResponses } from "../http/schemas";
-import { deleteApiKey, getTenant, putApiKey } from "../tenants/store";
+import { listApiKeys, putApiKey, readTenant, revokeApiKey, setKeysDisabled } from "../tenants/store";
 import { TenantParam } from "./tenants";
 
 const TAG = "Admin";
@@ -29,6 +29,39 @@ const IssuedKey = z
       created_at: "2026-05-01T09:31:00.000Z",
     },
   });
+
+const KeySummary = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    created_at: z.string(),
+    revoked_at: z.string().optional().openapi({ description: "Present once the key is revoked" }),
+  })
+  .openapi("KeySummary");
+
+const KeyList = z
+  .object({ keys: z.array(KeySummary) })
+  .openapi("KeyList", {
+    example: {
+      keys: [
+        { id: "k3j9x0a1b2c3", name: "billing-service", created_at: "2026-05-01T09:31:00.000Z" },
+        { id: "p0q9r8s7t6u5", name: "old-ci", created_at: "2026-04-01T08:00:00.000Z", revoked_at: "2026-04-20T12:00:00.000Z" },
+      ],
+    },
+  });
+
+const listKeysRoute = createRoute({
+  method: "get",
+  path: "/admin/tenants/{tenant}/keys",
+  tags: [TAG],
+  summary: "List a tenant's API keys (never a key or its hash)",
+  security: [{ adminToken: [] }],
+  request: { params: TenantParam },
+  responses: {
+    200: { description: "Every key issued to the tenant, oldest first, revoked ones with revoked_at", content: { "application/json": { schema: KeyList } } },
+    ...problemResponses(401, 404, 422, 503),
+  },
+});
 
 const issueKeyRoute = createRoute({
   method: "post",
@@ -60,15 +93,29 @@ export const keyRoutes = createRouter()
   .openapi(issueKeyRoute, async (c) => {
     const { tenant } = c.req.valid("param");
     const { name } = c.req.valid("json") ?? {};
-    if (!(await getTenant(c.env, tenant))) throw new ProblemError(404, "not_found", `No tenant named "${tenant}".`);
+    const record = await readTenant(c.env, tenant);
+    if (!record) throw new ProblemError(404, "not_found", `No tenant named "${tenant}".`);
     const id = newKeyId();
     const key = newApiKey(id);
     const created_at = new Date().toISOString();
-    await putApiKey(c.env, { id, tenant, hash: await hashApiKey(key), created_at, ...(name ? { name } : {}) });
+    await putApiKey(c.env, { id, tenant, hash: await hashApiKey(key), created_at, ...(name ? { name } : {}), ...(record.disabled ? { disabled: true } : {}) });
+    // The tenant may have been disabled while the key was written: its disabling must reach this key too.
+    if (!record.disabled && (await readTenant(c.env, tenant))?.disabled) await setKeysDisabled(c.env, tenant, true);
     return c.json({ id, key, created_at, ...(name ? { name } : {}) }, 201);
+  })
+  .openapi(listKeysRoute, async (c) => {
+    const { tenant } = c.req.valid("param");
+    if (!(await readTenant(c.env, tenant))) throw new ProblemError(404, "not_found", `No tenant named "${tenant}".`);
+    const keys = (await listApiKeys(c.env, tenant)).map(({ id, name, created_at, revoked_at }) => ({
+      id,
+      ...(name ? { name } : {}),
+      created_at,
+      ...(revoked_at ? { revoked_at } : {}),
+    }));
+    return c.json({ keys }, 200);
   })
   .openapi(revokeKeyRoute, async (c) => {
     const { tenant, id } = c.req.valid("param");
-    if (!(await deleteApiKey(c.env, tenant, id))) throw new ProblemError(404, "not_found", `Tenant "${tenant}" has no key "${id}".`);
+    if (!(await revokeApiKey(c.env, tenant, id))) throw new ProblemError(404, "not_found", `Tenant "${tenant}" has no live key "${id}".`);
     return c.body(null, 204);
   });

@@ -1,16 +1,37 @@
 /**
- * PUT /admin/tenants/{tenant}: create or update a tenant. A webhook without a secret gets a generated
- * `whsec_…` secret, shown in this answer only; afterwards it is stored sealed and never shown again.
+ * PUT /admin/tenants/{tenant}: create or update a tenant. A PUT changes only the fields it names: the
+ * webhook secret is kept unless a new one is given, and generated (`whsec_…`, shown in this answer
+ * only, stored sealed) only when a webhook is set without one and the tenant had none. `disabled`
+ * stops or restores all of the tenant's keys (the flag is copied into each key's record).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { randomBytes, toBase64 } from "../http/encoding";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { Id, problemResponses } from "../http/schemas";
-import { getTenant, putTenant, sealWebhookSecret, type TenantRecord } from "../tenants/store";
+import { putTenant, readTenant, sealWebhookSecret, setKeysDisabled, type TenantRecord } from "../tenants/store";
 
 const TAG = "Admin";
 const WEBHOOK_SECRET_PREFIX = "whsec_";
+/** Standard Webhooks secrets: the HMAC key, 24 to 64 bytes, as base64 after the prefix. */
+const WEBHOOK_SECRET_BYTES = { min: 24, max: 64 } as const;
+const GENERATED_SECRET_BYTES = 32;
+
+/** The byte length of standard base64 (padding optional), or null when it is not base64. */
+function base64ByteLength(text: string): number | null {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, "").length % 4 === 1) return null;
+  try {
+    return atob(text).length;
+  } catch {
+    return null;
+  }
+}
+
+export function isWebhookSecret(value: string): boolean {
+  if (!value.startsWith(WEBHOOK_SECRET_PREFIX)) return false;
+  const bytes = base64ByteLength(value.slice(WEBHOOK_SECRET_PREFIX.length));
+  return bytes !== null && bytes >= WEBHOOK_SECRET_BYTES.min && bytes <= WEBHOOK_SECRET_BYTES.max;
+}
 
 export const TenantParam = z.object({ tenant: Id.openapi({ param: { name: "tenant", in: "path" }, example: "acme" }) });
 
@@ -32,11 +53,14 @@ const TenantBody = z
         url: WebhookUrl.openapi({ example: "https://example.com/hooks/hangup" }),
         secret: z
           .string()
-          .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, "must be whsec_ followed by base64 of at least 24 bytes")
-          .optional(),
+          .max(200)
+          .refine(isWebhookSecret, `must be whsec_ followed by the base64 of ${WEBHOOK_SECRET_BYTES.min} to ${WEBHOOK_SECRET_BYTES.max} bytes`)
+          .optional()
+          .openapi({ description: "Kept by later PUTs that give none; generated when the tenant has none" }),
       })
       .strict()
       .optional(),
+    disabled: z.boolean().optional().openapi({ description: "true: every key of the tenant answers 401 until set false again; its watched calls stay enforced" }),
   })
   .strict()
   .openapi("TenantRequest", { example: { name: "Acme Telecom", webhook: { url: "https://example.com/hooks/hangup" } } });
@@ -46,6 +70,7 @@ const TenantSchema = z
     id: z.string(),
     name: z.string().optional(),
     webhook: z.object({ url: z.string(), secret: z.string().optional().openapi({ description: "Only in the answer that generated it" }) }).optional(),
+    disabled: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -54,6 +79,7 @@ const TenantSchema = z
       id: "acme",
       name: "Acme Telecom",
       webhook: { url: "https://example.com/hooks/hangup", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+      disabled: false,
       created_at: "2026-05-01T09:30:00.000Z",
       updated_at: "2026-05-01T09:30:00.000Z",
     },
@@ -92,6 +118,7 @@ function tenantView(record: TenantRecord, generatedSecret?: string) {
     id: record.id,
     ...(record.name ? { name: record.name } : {}),
     ...(record.webhook ? { webhook: { url: record.webhook.url, ...(generatedSecret ? { secret: generatedSecret } : {}) } } : {}),
+    disabled: record.disabled === true,
     created_at: record.created_at,
     updated_at: record.updated_at,
   };
@@ -100,27 +127,35 @@ function tenantView(record: TenantRecord, generatedSecret?: string) {
 export const tenantRoutes = createRouter().openapi(putTenantRoute, async (c) => {
   const { tenant } = c.req.valid("param");
   const body = c.req.valid("json");
-  const existing = await getTenant(c.env, tenant);
+  const existing = await readTenant(c.env, tenant);
   const now = new Date().toISOString();
 
   let generatedSecret: string | undefined;
   let webhook = existing?.webhook;
   if (body.webhook) {
-    const secret = body.webhook.secret ?? (generatedSecret = WEBHOOK_SECRET_PREFIX + toBase64(randomBytes(24)));
-    webhook = { url: body.webhook.url, secret: await sealWebhookSecret(c.env, tenant, secret) };
+    // The secret is replaced only when one is given, and generated only when there is none to keep.
+    const secret = body.webhook.secret
+      ? await sealWebhookSecret(c.env, tenant, body.webhook.secret)
+      : (existing?.webhook?.secret ??
+        (await sealWebhookSecret(c.env, tenant, (generatedSecret = WEBHOOK_SECRET_PREFIX + toBase64(randomBytes(GENERATED_SECRET_BYTES))))));
+    webhook = { url: body.webhook.url, secret };
   }
+  const disabled = body.disabled ?? existing?.disabled === true;
   const record: TenantRecord = {
     id: tenant,
     ...(body.name ?? existing?.name ? { name: body.name ?? existing?.name } : {}),
     ...(webhook ? { webhook } : {}),
+    ...(disabled ? { disabled: true } : {}),
     created_at: existing?.created_at ?? now,
     updated_at: now,
   };
   await putTenant(c.env, record);
+  // Always (not only on a change), so that a PUT repairs keys a concurrent issue or an earlier failure missed.
+  if (body.disabled !== undefined) await setKeysDisabled(c.env, tenant, disabled);
   return c.json(tenantView(record, generatedSecret), existing ? 200 : 201);
 }).openapi(getTenantRoute, async (c) => {
   const { tenant } = c.req.valid("param");
-  const record = await getTenant(c.env, tenant);
+  const record = await readTenant(c.env, tenant);
   if (!record) throw new ProblemError(404, "not_found", `No tenant named "${tenant}".`);
   return c.json(tenantView(record), 200);
 });

@@ -36,8 +36,9 @@ export const requireTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const hash = await hashApiKey(key);
   const record = await getApiKeyByHash(c.env, hash);
-  if (!record || !(await secretsEqual(record.hash, hash))) {
-    throw unauthorized("The API key is not valid or has been revoked.");
+  // One KV read: the key's record carries its tenant's disabled flag (src/tenants/store.ts).
+  if (!record || record.disabled === true || !(await secretsEqual(record.hash, hash))) {
+    throw unauthorized("The API key is not valid, has been revoked, or its tenant is disabled.");
   }
   c.set("tenant", record.tenant);
   await next();

@@ -2,24 +2,27 @@
  * POST /callbacks/{tenant}/{connection}: the URL an operator gives a provider for call status events.
  * There is no bearer key: the provider's own signature, checked with the connection's credentials,
  * authenticates the request (a provider that cannot be checked is accepted only from connections set
- * to `callbacks: "unsigned-ok"`). The signature is checked against the URL this request was made to;
- * `X-Forwarded-*` headers are not trusted, so the URL given to the provider must be the gateway's own.
+ * to `callbacks: "unsigned-ok"`). The signature is checked against the URL this request was made to, or,
+ * when `PUBLIC_URL` is set (a proxy in front of the gateway), against `PUBLIC_URL` + its path and query;
+ * `X-Forwarded-*` headers are never trusted. Every refusal of an unauthenticated request (no such tenant
+ * or connection, a provider without callbacks, a missing or bad signature) is the same 401, so the URL
+ * space reveals nothing.
  *
  * A callback saying the call ended ends it in its Durable Object (and so its watch and alarm); any
  * other only adds an event to the record. Nothing here calls a provider, so the answer is quick, and
  * it comes only once the call's object has stored the event: a provider that gets no 2xx retries.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Env } from "../env";
 import { addLogFields } from "../http/access-log";
 import { limitBodyTo } from "../http/guards";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { CallId, Id, problemResponses } from "../http/schemas";
 import { callStub } from "../calls/call-stub";
-import { getConnection, openCredentials, type ConnectionRecord } from "../tenants/store";
-import { callbackDialect } from "./registry";
-import type { CallbackDialect, CallbackRequest } from "./types";
+import { getConnection, openCredentials } from "../tenants/store";
+import { getCallbackDialect } from "../providers/registry";
+import type { CallbackRequest } from "../providers/callbacks/types";
+import { signedUrl } from "./public-url";
 
 /** Status callbacks are a few kilobytes of form fields; anything far larger is not one. */
 export const MAX_CALLBACK_BODY_BYTES = 32 * 1024;
@@ -34,47 +37,64 @@ const callbackRoute = createRoute({
   description:
     "Give this URL to the provider as its status callback (Twilio `statusCallback`, Plivo `hangup_url`, TryVox " +
     "`hangup_url`/`status_callback_url`, Telnyx and Vonage event URLs). The body is the provider's own (form or JSON). " +
-    "Twilio and Plivo requests must carry a valid signature made with the connection's auth token; providers whose " +
-    "callbacks cannot be checked are accepted only when the connection has `callbacks: \"unsigned-ok\"`. A callback " +
-    "saying the call ended ends the call's watch; any other is recorded as an event.",
+    "Twilio and Plivo requests must carry a valid signature made with the connection's auth token; Telnyx requests " +
+    "one by the connection's `public_key` (Ed25519) and Vonage requests a JWT by its `signature_secret`, when the " +
+    "connection holds them. Callbacks that cannot be checked are accepted only when the connection has " +
+    "`callbacks: \"unsigned-ok\"`. Any refusal (unknown tenant or connection, no callbacks for the provider, a " +
+    "missing or bad signature) is the same 401. A callback saying the call ended ends the call's watch; any other " +
+    "is recorded as an event.",
   request: {
     params: z.object({
       tenant: Id.openapi({ param: { name: "tenant", in: "path" }, example: "acme" }),
       connection: Id.openapi({ param: { name: "connection", in: "path" }, example: "twilio-main" }),
     }),
+    // Plain OpenAPI schemas, not zod: documented, never validated before the signature is checked, so
+    // that a body the gateway cannot read is refused like any unauthenticated request.
+    body: {
+      required: true,
+      description: "The provider's own body, byte for byte as it sent it (signatures cover it).",
+      content: {
+        "application/x-www-form-urlencoded": {
+          schema: { type: "object", additionalProperties: { type: "string" }, description: "Twilio and Plivo: form fields" },
+          example: { CallSid: "CA0123456789abcdef0123456789abcdef", CallStatus: "completed", AccountSid: "AC0123456789abcdef0123456789abcdef" },
+        },
+        "application/json": {
+          schema: { type: "object", additionalProperties: true, description: "TryVox, Telnyx (`data.payload.call_control_id`) and Vonage (`uuid`, `status`)" },
+          example: { data: { event_type: "call.hangup", payload: { call_control_id: "v3:abc123" } } },
+        },
+      },
+    },
   },
   responses: {
     204: { description: "Authenticated and recorded (or about a call the gateway does not know: nothing to record)" },
-    ...problemResponses(401, 404, 413, 422, 503),
+    ...problemResponses(401, 413, 422, 503),
   },
 });
 
-async function isAuthentic(env: Env, dialect: CallbackDialect, connection: ConnectionRecord, request: CallbackRequest): Promise<boolean> {
-  if (!dialect.verify) return connection.callbacks === "unsigned-ok";
-  return dialect.verify(request, await openCredentials(env, connection));
+/** One refusal for every unauthenticated request, whatever the reason: nothing tells them apart. */
+function refusal(): ProblemError {
+  return new ProblemError(401, "unauthorized", "The callback could not be authenticated for this URL.");
 }
 
 export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) => {
   const { tenant, connection: connectionId } = c.req.valid("param");
+  // Read first: the body limit and the decoding apply alike to every request, known URL or not.
+  const body = new TextDecoder().decode(await c.req.arrayBuffer());
+  const url = signedUrl(c.env.PUBLIC_URL, c.req.url);
   const connection = await getConnection(c.env, tenant, connectionId);
-  if (!connection) throw new ProblemError(404, "not_found", "No such callback URL.");
-  const dialect = callbackDialect(connection.provider);
-  if (!dialect) throw new ProblemError(404, "not_found", `The gateway reads no callbacks from ${connection.provider}.`);
+  const dialect = connection && getCallbackDialect(connection.provider);
+  if (!connection || !dialect) throw refusal();
   addLogFields(c, { connection: connection.id });
 
   const request: CallbackRequest = {
-    url: c.req.url,
+    url,
     headers: c.req.raw.headers,
     mediaType: (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase(),
-    // Decoded as UTF-8 here: the runtime warns on .text() for form bodies, which are what most providers send.
-    body: new TextDecoder().decode(await c.req.arrayBuffer()),
+    // Decoded as UTF-8 (above): the runtime warns on .text() for form bodies, which are what most providers send.
+    body,
   };
-  if (!(await isAuthentic(c.env, dialect, connection, request))) {
-    const detail = dialect.verify
-      ? "The callback's signature is missing or does not match this connection's credentials."
-      : `${connection.provider} does not sign its callbacks; this connection accepts them only with callbacks: "unsigned-ok".`;
-    throw new ProblemError(401, "unauthorized", detail);
-  }
+  const verdict = await dialect.verify(request, await openCredentials(c.env, connection));
+  if (verdict === "forged" || (verdict === "uncheckable" && connection.callbacks !== "unsigned-ok")) throw refusal();
 
   const event = dialect.parse(request);
   if (!event || !CallId.safeParse(event.callId).success) {

@@ -136,7 +136,8 @@ export class CallObject extends DurableObject<Env> {
 
     const pending = call && pendingRound(call);
     if (call && pending) {
-      if (key) call = this.save(rememberKey(call, key, pending.n));
+      const keyed = key ? rememberKey(call, key, pending.n) : call;
+      if (keyed !== call) call = this.save(keyed);
       if (this.inflight) return replay(await this.inflight);
       // Left by an object that died mid-round: the same operation again, so the provider can tell.
       this.save(appendEvent(call, { at: iso(now), type: "hangup.reconciling", data: { round: pending.n, reason: "a pending round was found with no request in flight" } }));
@@ -422,6 +423,9 @@ export class CallObject extends DurableObject<Env> {
   }
 
   private async sendIndexReports(): Promise<void> {
+    // Should this instance die before the send, an alarm must be there to send again (a round's lease
+    // alarm already is; for other changes this sets one).
+    if (this.alarmAt === undefined || this.alarmAt === null || this.alarmAt > Date.now() + ROUND_LEASE_MS) await this.scheduleAlarm();
     try {
       while (this.store.indexBehind()) {
         const report = toIndexReport(this.store.current()!);

@@ -1,7 +1,7 @@
 /**
  * The call's Durable Object storage: one table, one row, holding the whole stored call as JSON
- * (./stored-call.ts), plus the version the call index has confirmed. A plain hangup of a new call is
- * one INSERT (the pending round) and one UPDATE (its outcome); reading an unknown call writes nothing.
+ * (./stored-call.ts). A plain hangup of a new call is one INSERT (the pending round) and one UPDATE (its
+ * outcome); reading an unknown call writes nothing.
  * Writes are synchronous, and the output gate holds every outgoing message until they are durable, so
  * a pending round is on disk before the provider hears of it. Shapes in docs/storage-schema.md.
  *
@@ -44,8 +44,7 @@ const CREATE_TABLE = `CREATE TABLE call_record (
   id              INTEGER PRIMARY KEY CHECK (id = 1),
   schema_version  INTEGER NOT NULL,
   doc             TEXT NOT NULL,
-  version         INTEGER NOT NULL,
-  indexed_version INTEGER NOT NULL DEFAULT 0
+  version         INTEGER NOT NULL
 )`;
 
 /** Steps from one schema version to the next; step i brings a row from version i to i + 1. */
@@ -54,13 +53,16 @@ const MIGRATIONS: ((call: StoredCall) => StoredCall)[] = [];
 interface Row extends Record<string, SqlStorageValue> {
   schema_version: number;
   doc: string;
-  indexed_version: number;
 }
 
 export class CallStore {
   readonly sql: CountingSql;
   private tableExists: boolean;
   private cached: StoredCall | null;
+  /**
+   * The highest version the call index was sent, in memory only: a new instance does not know, so it
+   * sends the latest again (the index ignores what it already has). That saves a row write per change.
+   */
   private indexedVersion = 0;
 
   constructor(storage: SqlStorage) {
@@ -76,9 +78,8 @@ export class CallStore {
   }
 
   private load(): StoredCall | null {
-    const row = this.sql.all<Row>("SELECT schema_version, doc, indexed_version FROM call_record")[0];
+    const row = this.sql.all<Row>("SELECT schema_version, doc FROM call_record")[0];
     if (!row) return null;
-    this.indexedVersion = row.indexed_version;
     let call = JSON.parse(row.doc) as StoredCall;
     if (row.schema_version < SCHEMA_VERSION) {
       for (const step of MIGRATIONS.slice(row.schema_version - 1)) call = step(call);
@@ -122,9 +123,7 @@ export class CallStore {
   }
 
   markIndexed(version: number): void {
-    if (version <= this.indexedVersion) return;
-    this.sql.run("UPDATE call_record SET indexed_version = ? WHERE id = 1", version);
-    this.indexedVersion = version;
+    this.indexedVersion = Math.max(this.indexedVersion, version);
   }
 
   /** After retention deleted the object's storage. */

@@ -71,9 +71,12 @@ export function findKey(call: StoredCall, key: string): StoredCall["idempotency"
   return call.idempotency.find((k) => k.key === key);
 }
 
+/** The call with `key` answered by `round`; unchanged when the key already names a round still kept. */
 export function rememberKey(call: StoredCall, key: { key: string; fingerprint: string }, round: number): StoredCall {
-  if (findKey(call, key.key)) return call;
-  return { ...call, idempotency: [...call.idempotency, { ...key, round }].slice(-MAX_IDEMPOTENCY_KEYS) };
+  const known = findKey(call, key.key);
+  if (known && call.rounds.some((r) => r.n === known.round)) return call;
+  const others = call.idempotency.filter((k) => k.key !== key.key);
+  return { ...call, idempotency: [...others, { ...key, round }].slice(-MAX_IDEMPOTENCY_KEYS) };
 }
 
 /** The outcome of a round this call still keeps, by number. */

@@ -1,5 +1,6 @@
 /** Request and response schemas of the tenant call routes (also their OpenAPI document). */
 import { z } from "@hono/zod-openapi";
+import { BoundedJsonObject } from "../http/json-bounds";
 import { CallId, E164, Id, IsoDateTime } from "../http/schemas";
 import type { CallEvent } from "./events";
 import type { JsonObject } from "./stored-call";
@@ -51,7 +52,7 @@ export const RegisterBody = z
     from: E164.optional().openapi({ example: "+14155550100" }),
     to: E164.optional().openapi({ example: "+442071838750" }),
     flags: Flags.optional(),
-    metadata: z.record(z.string(), z.unknown()).optional().openapi({ description: "Kept with the call and shown in its record; not evaluated" }),
+    metadata: BoundedJsonObject.optional().openapi({ description: "Kept with the call and shown in its record; not evaluated. At most 8 levels deep and 8 KiB as JSON" }),
   })
   .strict()
   .openapi("CallRegistrationRequest", {

@@ -10,16 +10,30 @@ export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const Id = z.string().regex(ID_PATTERN, "must match ^[a-z0-9][a-z0-9_-]{0,62}$");
 
 /**
- * A provider's call id. Providers differ (UUIDs, Twilio `CA…` sids, Telnyx `v3:…` control ids), so any
- * printable text is accepted; it is always percent-encoded into provider paths.
+ * A provider's call id (contract): 1–256 printable ASCII characters without `/`, `\\`, `?`, `#`, `%` or
+ * whitespace, and not `.` or `..`. Providers differ (UUIDs, Twilio `CA…` sids, Telnyx `v3:…` control
+ * ids), so anything else printable is accepted; the excluded characters are the ones a proxy or URL
+ * parser could turn into a separator or another resource (`x%2F..%2F` decoded is a parent path).
  */
+export const CALL_ID_PATTERN = /^(?!\.\.?$)[!"$&'()*+,\-.0-9:;<=>@A-Z[\]^_`a-z{|}~]{1,256}$/;
+export const CALL_ID_MAX_LENGTH = 256;
+
 export const CallId = z
   .string()
   .min(1, "must not be empty")
-  .max(256)
-  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
-  .refine((id) => id !== "." && id !== "..", "must not be a dot segment")
-  .openapi({ example: "2f1c9a52-9a0d-4e4e-9f5b-6f1f4c1f0b11" });
+  .max(CALL_ID_MAX_LENGTH, `must be at most ${CALL_ID_MAX_LENGTH} characters`)
+  .regex(/^[\x21-\x7e]*$/, "must be printable ASCII without spaces")
+  .regex(/^[^/\\?#%]*$/, "must not contain /, \\, ?, # or %")
+  .refine((id) => id !== "." && id !== "..", "must not be . or ..")
+  .openapi({
+    description: "1–256 printable ASCII characters without /, \\, ?, #, % or whitespace, and not . or ..",
+    example: "2f1c9a52-9a0d-4e4e-9f5b-6f1f4c1f0b11",
+  });
+
+/** True when `value` is a call id the gateway accepts (the same rule as the `CallId` schema). */
+export function isCallId(value: string): boolean {
+  return CALL_ID_PATTERN.test(value);
+}
 
 export const IsoDateTime = z.iso.datetime({ offset: true });
 export const E164 = z.string().regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +14155550100");

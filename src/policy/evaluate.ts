@@ -56,7 +56,8 @@ function fire(rule: CompiledRule, event: PolicyEvent): Firing | null {
     case "allowed_tenants":
       return rule.tenants.has(event.tenant)
         ? null
-        : { effect: "deny", detail: `Tenant ${event.tenant} is not among the allowed tenants (${describeList([...rule.tenants])}).` };
+        : // Decisions are shown to the tenant (403, evaluate, its call's record): the list would name others.
+          { effect: "deny", detail: `Tenant ${event.tenant} is not among the tenants this rule allows.` };
 
     case "max_duration": {
       const limitMs = rule.maxSeconds * 1000;
@@ -101,9 +102,4 @@ function earliestDeadline(enforced: readonly MatchedRule[]): string | null {
     if (rule.effect === "schedule" && rule.deadline && (earliest === null || rule.deadline < earliest)) earliest = rule.deadline;
   }
   return earliest;
-}
-
-/** A list for a one-sentence detail: short lists in full, long ones cut. */
-function describeList(items: readonly string[], shown = 5): string {
-  return items.length <= shown ? items.join(", ") : `${items.slice(0, shown).join(", ")} and ${items.length - shown} more`;
 }

@@ -6,10 +6,11 @@
  */
 import { z } from "zod";
 import { ID_PATTERN } from "../http/schemas";
+import { PROVIDER_NAMES } from "../providers/registry";
 import type { RuleKind } from "./types";
 
-/** The contract's providers. A test checks that every provider the gateway speaks is in this list. */
-export const POLICY_PROVIDERS = ["alohaa", "tryvox", "plivo", "callab", "twilio", "telnyx", "vonage", "sandbox"] as const;
+/** The providers a rule may name: every provider the gateway speaks (src/providers/registry.ts). */
+export const POLICY_PROVIDERS = PROVIDER_NAMES;
 
 const RULE_KINDS = ["allowed_tenants", "max_duration", "fraud_flags", "protect"] as const satisfies readonly RuleKind[];
 

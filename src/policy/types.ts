@@ -2,6 +2,7 @@
  * The policy engine's public types: what an evaluation is asked about and what it answers. The
  * document schema itself lives in ./schema.ts (zod, the single source of truth).
  */
+import type { Decision } from "../vocabulary";
 
 /** What is being decided: an explicit hangup request, or a registered call being watched. */
 export type EventKind = "hangup" | "call";
@@ -23,39 +24,9 @@ export interface PolicyEvent {
   now: number;
 }
 
-export type RuleKind = "allowed_tenants" | "max_duration" | "fraud_flags" | "protect";
+export type { Decision };
 
-/**
- * What a matching rule asks for: `deny` the request (allowed_tenants), `terminate` the call now
- * (fraud_flags, or max_duration already exceeded), `schedule` a termination at a deadline
- * (max_duration not yet reached), or `protect` the call from automatic termination.
- */
-export type RuleEffect = "deny" | "terminate" | "schedule" | "protect";
-
-export interface MatchedRule {
-  id: string;
-  kind: RuleKind;
-  effect: RuleEffect;
-  /** True when the rule (or the whole document) is in shadow mode: reported, never enforced. */
-  shadow: boolean;
-  /** One sentence on why it matched, e.g. "tenant globex is not in [acme]". */
-  detail: string;
-  /** For `schedule` and max_duration `terminate`: when the call reaches its maximum (ISO-8601). */
-  deadline?: string;
-}
-
-export interface Decision {
-  kind: EventKind;
-  /** May the request go ahead (hangup sent, call registered)? False only for an enforced deny. */
-  allowed: boolean;
-  /** Content hash of the document that decided; null when no policy is published (everything allowed). */
-  policy_version: string | null;
-  /** Every rule that matched, enforced or shadow, in document order. */
-  matched: MatchedRule[];
-  /** kind "call": hang the call up now, because of this enforced rule (null if not, or protected). */
-  terminate: { rule: string; reason: string } | null;
-  /** kind "call": the earliest enforced max_duration deadline still ahead (ISO-8601), null if none or protected. */
-  deadline: string | null;
-  /** kind "call": an enforced protect rule matched, so nothing is terminated automatically. */
-  protected: boolean;
-}
+/** One rule that matched: its shape is the vocabulary's (../vocabulary.ts), shared with every answer. */
+export type MatchedRule = Decision["matched"][number];
+export type RuleKind = MatchedRule["kind"];
+export type RuleEffect = MatchedRule["effect"];

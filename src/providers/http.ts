@@ -15,9 +15,14 @@ export function assertCallId(callId: string): void {
   }
 }
 
+/**
+ * A value as one path segment: percent-encoded except RFC 3986's path characters (unreserved, sub-delims,
+ * `:` and `@`), which is how the providers' SDKs send ids (`v3:…` Telnyx ids keep their colon). `/`, `?`,
+ * `#`, `%` and spaces are always encoded, so a value can never become two segments or a query.
+ */
 export function segment(value: string): string {
   assertCallId(value);
-  return encodeURIComponent(value);
+  return value.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, encodeURIComponent);
 }
 
 /** `base` keeps its own path: `http://127.0.0.1:9000/eu` + `/v1/x` → `http://127.0.0.1:9000/eu/v1/x`. */

@@ -2,7 +2,9 @@
  * Sends one hangup to a provider and reads the answer: a timeout on every attempt, retries only for
  * what may succeed next time (network errors, timeouts, 5xx, 429, or whatever the module marks
  * retryable), full-jitter exponential backoff honouring Retry-After, all inside a total time budget.
- * Rejected credentials are never retried. Every attempt is reported as it ends, for the call's record.
+ * Rejected credentials are never retried. Redirects are never followed: a 3xx is a failed attempt, so no
+ * credential ever goes to another host and no answer from elsewhere passes for a hangup. A body is read
+ * only up to its cap and the rest cancelled. Every attempt is reported as it ends, for the call's record.
  */
 import type { OutcomeStatus } from "../http/schemas";
 import type { HangupInput, OutboundRequest, ProviderAdapter, Reading } from "./types";
@@ -23,8 +25,8 @@ export const DEFAULT_SEND_POLICY: SendPolicy = {
   maxBackoffMs: 2_000,
 };
 
-/** Provider bodies are read for a code and a few fields; more than this is not worth holding. */
-const MAX_BODY_CHARS = 16 * 1024;
+/** Provider bodies are read for a code and a few fields; more than this is not worth holding (or waiting for). */
+export const MAX_PROVIDER_BODY_BYTES = 16 * 1024;
 
 /** A provider code longer than this is not a code; it is cut so the record stays small. */
 const MAX_CODE_CHARS = 64;
@@ -73,12 +75,42 @@ function assertSendable(outbound: OutboundRequest): void {
 }
 
 function toRequest(outbound: OutboundRequest, signal: AbortSignal): Request {
-  return new Request(outbound.url, { method: outbound.method, headers: outbound.headers, body: outbound.body ?? null, signal });
+  // `manual`: a redirect comes back as the 3xx itself; following it would resend the credentials elsewhere.
+  return new Request(outbound.url, { method: outbound.method, headers: outbound.headers, body: outbound.body ?? null, signal, redirect: "manual" });
 }
 
-async function readBody(response: Response): Promise<string> {
-  const text = await response.text();
-  return text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text;
+/** The body's first `MAX_PROVIDER_BODY_BYTES` as text; the rest is never read, its stream cancelled. */
+export async function readCappedBody(response: Response, maxBytes = MAX_PROVIDER_BODY_BYTES): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let received = 0;
+  try {
+    while (received < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      const chunk = value.byteLength > maxBytes - received ? value.subarray(0, maxBytes - received) : value;
+      received += chunk.byteLength;
+      text += decoder.decode(chunk, { stream: true });
+    }
+    return text + decoder.decode();
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
+/** A redirect proves nothing about the call and is not followed: a failed attempt, not retried. */
+function redirectReading(status: number): Reading {
+  return {
+    status: "failed",
+    detail: `the provider answered with a redirect (HTTP ${status}); redirects are not followed, so nothing confirmed the hangup and no credential left for another host`,
+    retryable: false,
+  };
 }
 
 /** Every string value of the credentials, for scrubbing. */
@@ -133,7 +165,12 @@ export async function sendHangup<C>(
     try {
       const response = await fetcher(toRequest(outbound, AbortSignal.timeout(timeout)));
       httpStatus = response.status;
-      reading = scrub(adapter.readResponse({ status: response.status, headers: response.headers, body: await readBody(response) }), secrets);
+      if (isRedirect(response.status)) {
+        await response.body?.cancel();
+        reading = redirectReading(response.status);
+      } else {
+        reading = scrub(adapter.readResponse({ status: response.status, headers: response.headers, body: await readCappedBody(response) }), secrets);
+      }
     } catch (error) {
       // An error after the status arrived means the body was cut short, not that nobody answered.
       const detail = httpStatus === null ? describeNetworkError(error) : `the provider's answer (HTTP ${httpStatus}) was cut short`;

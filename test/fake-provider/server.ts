@@ -1,6 +1,6 @@
 /**
  * A fake telephony provider on 127.0.0.1: one HTTP server that answers every provider's hangup in that
- * provider's documented dialect (one module per provider beside this file). It records every request so
+ * provider's documented dialect (each provider's `src/providers/<name>/fake.ts`). It records every request so
  * tests can check exactly what left the gateway, and can be scripted per call id to answer anything a
  * real provider documents (errors, odd bodies, delays). Used by the test suite, the benchmarks and the
  * load run.
@@ -10,6 +10,8 @@
  *   POST /__script               { call_id, responses: [{ status, body?, headers?, delay_ms?, reset? }] }
  *                                answered in order for that call id, then the provider's default
  *   POST /__reset                forget requests and scripts
+ *   ANY  /__elsewhere/<tag>      "another host" a scripted redirect points to (as http://localhost:<port>):
+ *                                recorded, never a provider; GET /__elsewhere lists what reached it
  *
  * Webhook receivers (the gateway's outcome webhooks), one per <name>, kept apart from provider requests:
  *   POST /__webhooks/<name>      a delivery: recorded, answered with the next scripted reply or 204
@@ -18,21 +20,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { alohaaRoutes } from "./alohaa";
-import { callabRoutes } from "./callab";
-import { plivoRoutes } from "./plivo";
-import { telnyxRoutes } from "./telnyx";
-import { tryvoxRoutes } from "./tryvox";
-import { twilioRoutes } from "./twilio";
-import { vonageRoutes } from "./vonage";
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  at: number;
-}
+import { readdirSync } from "node:fs";
+import type { FakeProviderRoutes, FakeReply, FakeState, RecordedRequest } from "../../src/providers/testing/fakes";
 
 export interface ScriptedResponse {
   status: number;
@@ -43,35 +32,6 @@ export interface ScriptedResponse {
   /** Destroy the socket instead of answering (a connection reset). */
   reset?: boolean;
 }
-
-export interface FakeReply {
-  status: number;
-  body?: string;
-  headers?: Record<string, string>;
-}
-
-/** A provider's routes: return a reply for requests it owns, or undefined to pass. */
-export interface FakeProviderRoutes {
-  name: string;
-  /** The call id this request addresses, or undefined if it is not one of this provider's requests. */
-  callId(request: RecordedRequest): string | undefined;
-  /** The documented default answer; `state` remembers which calls this fake has already hung up. */
-  answer(request: RecordedRequest, callId: string, state: FakeState): FakeReply;
-}
-
-export interface FakeState {
-  ended: Set<string>;
-  /** Commands already carried out, for providers that ignore a repeated command id (Telnyx). */
-  commandIds: Set<string>;
-}
-
-const PROVIDERS: FakeProviderRoutes[] = [plivoRoutes, alohaaRoutes, tryvoxRoutes, callabRoutes, twilioRoutes, telnyxRoutes, vonageRoutes];
-
-/** Call ids with these prefixes get the documented answer for that situation from every provider. */
-export const FAKE_CALL_PREFIXES = {
-  ended: "ended-",
-  unknown: "unknown-",
-} as const;
 
 export interface FakeProvider {
   url: string;
@@ -88,30 +48,55 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The path as the provider reads it; a path that is not valid percent-encoding is kept as sent. */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 function send(res: ServerResponse, reply: FakeReply): void {
   res.writeHead(reply.status, { ...(reply.body ? { "content-type": "application/json" } : {}), ...reply.headers });
   res.end(reply.body ?? "");
+}
+
+/** Every provider folder with a `fake.ts` (`export const fake`): a new provider's fake needs no line here. */
+async function loadFakes(): Promise<FakeProviderRoutes[]> {
+  const root = new URL("../../src/providers/", import.meta.url);
+  const folders = readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const withFake = folders.filter((folder) => readdirSync(new URL(`${folder}/`, root)).includes("fake.ts"));
+  return Promise.all(withFake.map(async (folder) => ((await import(new URL(`${folder}/fake.ts`, root).href)) as { fake: FakeProviderRoutes }).fake));
 }
 
 export async function startFakeProvider(port = 0): Promise<FakeProvider> {
   const requests: RecordedRequest[] = [];
   const scripts = new Map<string, ScriptedResponse[]>();
   const state: FakeState = { ended: new Set(), commandIds: new Set() };
+  const fakes = await loadFakes();
   const webhookDeliveries = new Map<string, RecordedRequest[]>();
   const webhookScripts = new Map<string, ScriptedResponse[]>();
+  const elsewhere: RecordedRequest[] = [];
 
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname === "/__requests") {
       const call = url.searchParams.get("call");
-      const list = call ? requests.filter((r) => r.path.includes(encodeURIComponent(call)) || r.body.includes(call)) : requests;
+      const list = call ? requests.filter((r) => decodedPath(r.path).includes(call) || r.body.includes(call)) : requests;
       return send(res, { status: 200, body: JSON.stringify(list) });
     }
     if (url.pathname === "/__script" && req.method === "POST") {
       const { call_id, responses } = JSON.parse(body) as { call_id: string; responses: ScriptedResponse[] };
       scripts.set(call_id, [...responses]);
       return send(res, { status: 204 });
+    }
+    if (url.pathname === "/__elsewhere" && req.method === "GET") return send(res, { status: 200, body: JSON.stringify(elsewhere) });
+    if (url.pathname.startsWith("/__elsewhere/")) {
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]));
+      elsewhere.push({ method: req.method ?? "GET", path: req.url ?? "/", headers, body, at: Date.now() });
+      return send(res, { status: 200, body: JSON.stringify({ success: true, status: "completed" }) });
     }
     const receiver = /^\/__webhooks\/([\w-]+)$/.exec(url.pathname)?.[1];
     if (receiver && req.method === "PUT") {
@@ -131,6 +116,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
       scripts.clear();
       webhookDeliveries.clear();
       webhookScripts.clear();
+      elsewhere.length = 0;
       state.ended.clear();
       state.commandIds.clear();
       return send(res, { status: 204 });
@@ -145,7 +131,7 @@ export async function startFakeProvider(port = 0): Promise<FakeProvider> {
     };
     requests.push(recorded);
 
-    for (const provider of PROVIDERS) {
+    for (const provider of fakes) {
       const callId = provider.callId(recorded);
       if (callId === undefined) continue;
       const scripted = scripts.get(callId)?.shift();

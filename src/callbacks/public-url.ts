@@ -1,0 +1,23 @@
+/**
+ * The URL a provider signed. Behind a proxy or load balancer the Worker sees another URL than the one the
+ * provider called (another host, scheme or path prefix), and every signature over the URL fails: then
+ * `PUBLIC_URL` names the public one, and the request's path and query are appended to it.
+ */
+import { ProblemError } from "../http/problem";
+
+export function signedUrl(publicUrl: string | undefined, requestUrl: string): string {
+  if (publicUrl === undefined || publicUrl.trim() === "") return requestUrl;
+  let base: URL;
+  try {
+    base = new URL(publicUrl.trim());
+  } catch {
+    throw notConfigured();
+  }
+  if ((base.protocol !== "https:" && base.protocol !== "http:") || base.search || base.hash) throw notConfigured();
+  const { pathname, search } = new URL(requestUrl);
+  return `${base.origin}${base.pathname.replace(/\/+$/, "")}${pathname}${search}`;
+}
+
+function notConfigured(): ProblemError {
+  return new ProblemError(503, "not_configured", "PUBLIC_URL is not an http(s) URL without query or fragment; callbacks cannot be checked.");
+}

@@ -1,0 +1,41 @@
+/** The sandbox: its answers by call id, and memory that stays bounded however many calls it serves. */
+import { describe, expect, it } from "vitest";
+import { sendHangup } from "../send-hangup";
+import { QUICK_RETRIES, operationId } from "../testing/kit";
+import { BoundedSet, SANDBOX_MEMORY, endedCalls, sandbox } from ".";
+
+const hangUp = (callId: string) => sendHangup(sandbox, { callId, operationId: operationId(), credentials: {}, baseUrl: sandbox.defaultBaseUrl }, QUICK_RETRIES);
+
+describe("sandbox", () => {
+  it("hangs up a live call once; the second hangup finds it over", async () => {
+    const callId = `live-${crypto.randomUUID()}`;
+    expect((await hangUp(callId)).reading.status).toBe("terminated");
+    expect((await hangUp(callId)).reading.status).toBe("already_ended");
+  });
+
+  it("answers by prefix: ended, unknown, fail, badauth, flaky", async () => {
+    const id = () => crypto.randomUUID();
+    expect((await hangUp(`ended-${id()}`)).reading.status).toBe("already_ended");
+    expect((await hangUp(`unknown-${id()}`)).reading.status).toBe("not_found");
+    expect((await hangUp(`badauth-${id()}`)).reading).toMatchObject({ status: "failed", credentialsRejected: true });
+    const flaky = await hangUp(`flaky-${id()}`);
+    expect(flaky.attempts.map((a) => a.http_status)).toEqual([503, 204]);
+    expect((await hangUp(`fail-${id()}`)).attempts).toHaveLength(4);
+  });
+
+  it("remembers at most SANDBOX_MEMORY calls, forgetting the oldest", async () => {
+    const set = new BoundedSet(3);
+    for (const member of ["a", "b", "c", "d"]) set.add(member);
+    expect([set.has("a"), set.has("b"), set.has("d"), set.size]).toEqual([false, true, true, 3]);
+    set.add("b"); // touched again: now the newest
+    set.add("e");
+    expect([set.has("b"), set.has("c")]).toEqual([true, false]);
+
+    // Straight to the simulation: the point is its memory, not the sending (whose timers would pile up).
+    for (let n = 0; n < SANDBOX_MEMORY + 50; n++) {
+      const outbound = await sandbox.buildRequest({ callId: `many-${n}`, operationId: "op", credentials: {}, baseUrl: sandbox.defaultBaseUrl });
+      expect((await sandbox.simulate!(new Request(outbound.url, { method: outbound.method }))).status).toBe(204);
+    }
+    expect(endedCalls.size).toBe(SANDBOX_MEMORY);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The sandbox: a provider simulated inside the gateway, so that every outcome can be tried with no
+ * account anywhere. It speaks a tiny REST dialect to itself and goes through the same sending,
+ * timeout and retry code as a real provider. The call id chooses the behaviour:
+ *
+ *   ended-…     the call is already over          → already_ended
+ *   unknown-…   the provider never had the call   → not_found
+ *   fail-…      the provider keeps failing (503)  → failed, after bounded retries
+ *   flaky-…     fails once (503), then hangs up   → terminated on the second attempt
+ *   badauth-…   credentials rejected (401)        → failed, not retried
+ *   anything else is a live call                   → terminated (and ended from then on)
+ */
+import { z } from "zod";
+import { joinUrl, jsonField, readGenericFailure, segment } from "../http";
+import type { ProviderAdapter } from "../types";
+
+const SANDBOX_BASE_URL = "https://sandbox.hangup-gateway.invalid";
+
+/**
+ * How many call ids the sandbox remembers per isolate. Its memory is a convenience (a second hangup of the
+ * same call answers "already ended"), not a record: past this many, the oldest are forgotten, so an
+ * isolate serving any number of sandbox calls holds a bounded amount of state.
+ */
+export const SANDBOX_MEMORY = 10_000;
+
+/** A set that forgets its oldest members beyond `limit` (insertion order). */
+export class BoundedSet {
+  readonly #members = new Set<string>();
+  constructor(readonly limit: number) {}
+  has(member: string): boolean {
+    return this.#members.has(member);
+  }
+  add(member: string): void {
+    this.#members.delete(member);
+    this.#members.add(member);
+    while (this.#members.size > this.limit) this.#members.delete(this.#members.values().next().value!);
+  }
+  get size(): number {
+    return this.#members.size;
+  }
+}
+
+/** Calls the sandbox has hung up in this isolate, so that a second hangup finds the call over. */
+export const endedCalls = new BoundedSet(SANDBOX_MEMORY);
+/** `flaky-` calls that have already failed once. */
+const flakyFailed = new BoundedSet(SANDBOX_MEMORY);
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+function simulate(request: Request): Response {
+  const callId = decodeURIComponent(new URL(request.url).pathname.split("/").pop() ?? "");
+  if (callId.startsWith("unknown-")) return json(404, { error: "call_not_found" });
+  if (callId.startsWith("ended-") || endedCalls.has(callId)) return json(404, { error: "call_already_ended" });
+  if (callId.startsWith("fail-")) return json(503, { error: "unavailable" });
+  if (callId.startsWith("badauth-")) return json(401, { error: "invalid_credentials" });
+  if (callId.startsWith("flaky-") && !flakyFailed.has(callId)) {
+    flakyFailed.add(callId);
+    return json(503, { error: "unavailable" });
+  }
+  endedCalls.add(callId);
+  return new Response(null, { status: 204 });
+}
+
+export const sandbox: ProviderAdapter<Record<string, never>> = {
+  name: "sandbox",
+  credentials: z.object({}).strict(),
+  defaultBaseUrl: SANDBOX_BASE_URL,
+  simulate,
+
+  buildRequest({ callId }) {
+    // The sandbox never leaves the gateway, whatever base_url a connection names.
+    return { method: "DELETE", url: joinUrl(SANDBOX_BASE_URL, `/calls/${segment(callId)}`), headers: {} };
+  },
+
+  readResponse(answer) {
+    if (answer.status === 204) return { status: "terminated", detail: "the sandbox hung up the call" };
+    const code = jsonField(answer.body, "error");
+    if (code === "call_already_ended") return { status: "already_ended", code, detail: "the sandbox call had already ended" };
+    if (code === "call_not_found") return { status: "not_found", code, detail: "the sandbox has no such call" };
+    return readGenericFailure(answer, typeof code === "string" ? code : undefined);
+  },
+};
