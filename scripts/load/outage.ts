@@ -33,6 +33,8 @@ const GRACE_MS = 30_000;
 /** After the last hangup: longer than the contract's first-retry bound (30 s), so a stray retry would show. */
 const SETTLE_MS = 35_000;
 const STATUS_EVERY_MS = 10_000;
+/** A registration whose answer was lost in transport is sent again, this many times in all. */
+const REGISTRATION_ATTEMPTS = 3;
 
 export interface OutageOptions {
   calls: number;
@@ -40,6 +42,25 @@ export interface OutageOptions {
   downSeconds: number;
   upSeconds: number;
   bursts: number;
+}
+
+/**
+ * Registers one call as a careful client would: a request whose answer was lost in transport is sent
+ * again, and 409 (already registered) then means the first one got through. Answers why it failed, or null.
+ */
+async function registerOnce(client: GatewayClient, callId: string): Promise<string | null> {
+  let why = "";
+  for (let attempt = 1; attempt <= REGISTRATION_ATTEMPTS; attempt++) {
+    try {
+      const res = await client.v1.calls.$post({ json: { call_id: callId, connection: CONNECTION, flags: [FRAUD_FLAG] } });
+      if (res.status === 201 || (attempt > 1 && (res.status as number) === 409)) return null;
+      return `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      why = `${error instanceof Error ? error.message : String(error)}${cause ? ` (${cause.code ?? cause.message})` : ""}`;
+    }
+  }
+  return `${why}, ${REGISTRATION_ATTEMPTS} times`;
 }
 
 /** Registers every call, paced to what one local workerd holds open (../bench/object-pacing.ts). */
@@ -52,12 +73,8 @@ async function register(client: GatewayClient, callIds: string[], concurrency: n
       await pacer.reserve(1);
       pacer.started();
     }));
-    try {
-      const res = await client.v1.calls.$post({ json: { call_id: callId, connection: CONNECTION, flags: [FRAUD_FLAG] } });
-      if (res.status !== 201) failures.push(`${callId}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-    } catch (error) {
-      failures.push(`${callId}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const failure = await registerOnce(client, callId);
+    if (failure) failures.push(`${callId}: ${failure}`);
     tick();
   });
   return failures;
