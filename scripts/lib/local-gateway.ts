@@ -97,7 +97,15 @@ import * as bundle from "./index.js";
 export * from "./index.js";
 let reads = 0;
 const READS = new Set(["get", "getWithMetadata"]);
+// One proxy per namespace object: the gateway caches records per KVNamespace (a WeakMap), so a new
+// proxy per request would defeat that cache and count reads a real isolate never makes.
+const proxies = new WeakMap();
 function countingKv(kv) {
+  let proxy = proxies.get(kv);
+  if (!proxy) proxies.set(kv, (proxy = makeCountingKv(kv)));
+  return proxy;
+}
+function makeCountingKv(kv) {
   return new Proxy(kv, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
