@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: what the gateway costs on top of the provider, measured side by side with a bare
- * pass-through Worker, plus the duplicate storm, policy evaluation, bundle size, growth, and what the
+ * pass-through Worker, plus what one hangup costs in counted units (SQL statements, rows, alarms, object
+ * size, KV reads), the duplicate storm, policy evaluation, bundle size, growth, and what the
  * local storage medium does to all of it. Everything runs locally (wrangler builds offline, workerd
  * through Miniflare, a fake provider on 127.0.0.1) and everything started is stopped at the end, on
  * failure too. Method and findings: BENCHMARKS.md. Where the CPU goes: scripts/bench/profile-gateway.ts.
@@ -17,13 +18,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkBundleSpeaksEnglish } from "./bench/bundle-messages";
 import { measureBundleSize } from "./bench/bundle-size";
 import { measureCallIndex } from "./bench/call-index";
 import { measureDuplicateStorm, STORM_SIZE } from "./bench/duplicate-storm";
 import { measureEndToEnd } from "./bench/end-to-end";
 import { startFakeProvider } from "./bench/fake-provider";
-import { buildGateway } from "./bench/gateway-build";
+import { buildGateway } from "./lib/gateway-build";
 import { measureGrowth } from "./bench/growth";
+import { measureHangupCounts } from "./bench/hangup-counts";
 import { httpTarget } from "./bench/http-client";
 import { describeMachine, renderMachine, type Machine } from "./bench/machine";
 import { measurePolicyEvaluation } from "./bench/policy-evaluation";
@@ -81,7 +84,7 @@ async function measureAll(measurements: Measurement[]): Promise<number> {
   const storageDir = memoryDir ? mkdtempSync(join(memoryDir, "hangup-gateway-bench-")) : join(workDir, "storage");
   if (memoryDir) teardown.add("in-memory storage directory", () => rmSync(storageDir, { recursive: true, force: true }));
 
-  process.stdout.write("bench: building the gateway (wrangler deploy --dry-run --minify)… ");
+  process.stdout.write("bench: building the gateway (wrangler deploy --dry-run)… ");
   const buildStartedAt = Date.now();
   const build = await buildGateway(join(workDir, "build"));
   console.log(seconds(buildStartedAt));
@@ -92,7 +95,10 @@ async function measureAll(measurements: Measurement[]): Promise<number> {
   const provider = await startFakeProvider(PROVIDER_LATENCY_MS);
   teardown.add("fake provider", () => provider.close());
   const policy = realisticPolicy(SEED_POLICY_RULES);
+  // In a workerd of its own, closed before the timed one starts.
+  await step("counts per hangup", measurements, () => measureHangupCounts({ build, provider, storageDir: join(storageDir, "counts"), policy }, quick));
   const stack = await startStack({ name: "gateway", build, provider, storageDir, policy, teardown });
+  await checkBundleSpeaksEnglish(stack.operator);
   const stormTarget = httpTarget(stack.runtime.gatewayUrl, STORM_SIZE);
   teardown.add("storm client", () => stormTarget.close());
 

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { policyJsonSchemas, schemaFileText } from "../src/policy/json-schema";
 import { DEV_VARS_FILE, readDevVars } from "./lib/dev-vars";
+import { describeFailure, gatewayClient } from "./lib/gateway-client";
 import { POLICIES_DIR, checkFiles, formatProblem, isTestFile, loadPolicy, runTestFile, type PolicyFile } from "./policy-files";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -93,18 +94,17 @@ async function publish(args: string[]): Promise<number> {
   const token = values.token ?? process.env.ADMIN_TOKEN ?? readDevVars(join(ROOT, DEV_VARS_FILE)).ADMIN_TOKEN;
   if (!token) fail("No admin token: pass --token, set ADMIN_TOKEN, or run `npm start` once to create .dev.vars.");
 
-  const url = new URL("/admin/policies", values.url ?? DEFAULT_URL);
-  const response = await fetch(url, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(loaded.document),
-  }).catch((error: Error) => fail(`Could not reach ${url}: ${error.message}`));
-  const body = (await response.json().catch(() => ({}))) as { version?: string; published_at?: string; detail?: string; errors?: { path: string; message: string }[] };
+  const baseUrl = values.url ?? DEFAULT_URL;
+  const response = await gatewayClient(baseUrl, { adminToken: token })
+    .admin.policies.$put({ json: loaded.document })
+    .catch((error: Error) => fail(`Could not reach ${baseUrl}: ${error.message}`));
   if (!response.ok) {
-    console.error(`${url} answered ${response.status}: ${body.detail ?? response.statusText}`);
-    for (const error of body.errors ?? []) console.error(`  ${error.path}: ${error.message}`);
+    const failure = await describeFailure(`${baseUrl}/admin/policies`, response as unknown as Response);
+    console.error(failure.message);
+    for (const error of failure.errors) console.error(`  ${error}`);
     return 1;
   }
+  const body = await response.json();
   console.log(`Published ${file.path} as ${body.version} at ${body.published_at}`);
   return 0;
 }

@@ -7,7 +7,9 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import type { PolicyDocument } from "../src/policy/schema";
 import { ensureDevSecrets } from "./lib/dev-vars";
+import { expectOk, gatewayClient } from "./lib/gateway-client";
 import { OFFLINE_WRANGLER_ENV } from "./lib/wrangler-env";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -54,24 +56,16 @@ async function waitUntilReady(): Promise<void> {
   throw new Error(`the gateway did not answer on ${BASE} within ${READY_TIMEOUT_MS / 1000} s`);
 }
 
-async function adminCall(method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(BASE + path, {
-    method,
-    headers: { authorization: `Bearer ${vars.ADMIN_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res;
-}
+const operator = gatewayClient(BASE, { adminToken: vars.ADMIN_TOKEN });
 
 /** Reuses the demo key from an earlier start while it still works; issues a new one otherwise. */
 async function demoKey(): Promise<string> {
   if (existsSync(DEMO_KEY_FILE)) {
     const key = readFileSync(DEMO_KEY_FILE, "utf8").trim();
-    const probe = await fetch(`${BASE}/v1/calls/probe?connection=${DEMO_CONNECTION}`, { headers: { authorization: `Bearer ${key}` } });
-    if (probe.status !== 401) return key;
+    const probe = await gatewayClient(BASE, { apiKey: key }).v1.calls[":call_id"].$get({ param: { call_id: "probe" }, query: { connection: DEMO_CONNECTION } });
+    if ((probe.status as number) !== 401) return key; // route types list only the success status
   }
-  const { key } = (await (await adminCall("POST", `/admin/tenants/${DEMO_TENANT}/keys`, { name: "npm start" })).json()) as { key: string };
+  const { key } = await expectOk("demo key", operator.admin.tenants[":tenant"].keys.$post({ param: { tenant: DEMO_TENANT }, json: { name: "npm start" } }));
   mkdirSync(".wrangler", { recursive: true });
   writeFileSync(DEMO_KEY_FILE, key + "\n", { mode: 0o600 });
   return key;
@@ -79,9 +73,13 @@ async function demoKey(): Promise<string> {
 
 async function seed(): Promise<void> {
   await waitUntilReady();
-  await adminCall("PUT", `/admin/tenants/${DEMO_TENANT}`, { name: "Demo tenant" });
-  await adminCall("PUT", `/admin/tenants/${DEMO_TENANT}/connections/${DEMO_CONNECTION}`, { provider: "sandbox", credentials: {} });
-  const policy = (await (await adminCall("PUT", "/admin/policies", parseYaml(readFileSync(POLICY_FILE, "utf8")))).json()) as { version: string };
+  await expectOk("demo tenant", operator.admin.tenants[":tenant"].$put({ param: { tenant: DEMO_TENANT }, json: { name: "Demo tenant" } }));
+  await expectOk(
+    "sandbox connection",
+    operator.admin.tenants[":tenant"].connections[":connection"].$put({ param: { tenant: DEMO_TENANT, connection: DEMO_CONNECTION }, json: { provider: "sandbox", credentials: {} } }),
+  );
+  // The file is checked by the gateway itself, as `npm run policies -- publish` would.
+  const policy = await expectOk("policy", operator.admin.policies.$put({ json: parseYaml(readFileSync(POLICY_FILE, "utf8")) as PolicyDocument }));
   const key = await demoKey();
 
   console.log(`

@@ -1,6 +1,7 @@
 /**
- * Bundle size: the bytes `wrangler deploy --minify` would upload, raw and gzip (node:zlib, default
- * level), against the issue's budget, and where those bytes come from. Cloudflare limits Workers by
+ * Bundle size: the bytes `wrangler deploy` would upload with the repository's wrangler.toml (which
+ * minifies and trims zod: scripts/build/zod/README.md), raw and gzip (node:zlib, default level), against
+ * the issue's budget, and where those bytes come from. Cloudflare limits Workers by
  * their compressed size, and cold starts grow with the script V8 has to parse, so both figures matter.
  * Contributors come from esbuild's metafile (written by wrangler itself with --metafile): each input's
  * bytes in the minified output, grouped by npm package or by src/ folder.
@@ -8,10 +9,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { GatewayBuild } from "./gateway-build";
+import type { GatewayBuild } from "../lib/gateway-build";
+import { COUNTING_ENTRY } from "../lib/local-gateway";
 import { kib, type Measurement } from "./report";
 
-const GZIP_BUDGET_BYTES = 150 * 1024;
+/** Issue 12: what `wrangler deploy` uploads, with the repository's wrangler.toml and no extra flags. */
+const GZIP_BUDGET_BYTES = 100 * 1024;
 /** What wrangler uploads: modules, not source maps, its README or our metafile. */
 const UPLOADED = /\.(js|mjs|wasm|bin|txt|html)$/;
 const CONTRIBUTORS_SHOWN = 3;
@@ -55,7 +58,8 @@ function contributors(metafile: Metafile): { group: string; bytes: number; parts
 }
 
 export function measureBundleSize(build: GatewayBuild, quick: boolean): Measurement {
-  const files = readdirSync(build.outdir).filter((name) => UPLOADED.test(name));
+  // The counting entry of the bench's KV count (../lib/local-gateway.ts) is ours, not uploaded.
+  const files = readdirSync(build.outdir).filter((name) => UPLOADED.test(name) && name !== COUNTING_ENTRY);
   if (files.length === 0) throw new Error(`bundle size: nothing to upload in ${build.outdir}`);
   const contents = files.map((name) => readFileSync(join(build.outdir, name)));
   const rawBytes = contents.reduce((sum, bytes) => sum + bytes.length, 0);

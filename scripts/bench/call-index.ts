@@ -20,7 +20,7 @@ import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangle
 import type { CallIndexReport } from "../../src/call-index/report";
 import { hangupRate } from "../../src/bulk/pacing";
 import { FAKE_AUTH_ID, FAKE_AUTH_TOKEN, type FakeProvider } from "./fake-provider";
-import type { GatewayBuild } from "./gateway-build";
+import type { GatewayBuild } from "../lib/gateway-build";
 import { httpTarget, type HttpTarget } from "./http-client";
 import { ms, whole, type BudgetCheck, type Measurement, type Table } from "./report";
 import { summarize, type Summary } from "./stats";

@@ -24,7 +24,7 @@ import { kib, mib, ms, times, whole, type Measurement, type Table } from "./repo
 import { publishPolicy, putConnection } from "./seed";
 import type { Stack } from "./stack";
 import { summarize } from "./stats";
-import type { Runtime } from "./workerd-runtime";
+import type { LocalGateway as Runtime } from "../lib/local-gateway";
 
 const SETTINGS = {
   full: {
@@ -151,7 +151,7 @@ async function rowsAxis(context: GrowthContext, settings: Settings): Promise<{ t
  */
 async function eventsAxis(context: GrowthContext, settings: Settings): Promise<{ table: Table; raw: unknown[] }> {
   const { gatewayTarget: target, tenantKey } = context;
-  await putConnection(target, context.runtime.adminToken, EVENTS_CONNECTION, {
+  await putConnection(context.operator, EVENTS_CONNECTION, {
     provider: "tryvox",
     credentials: { auth_id: "bench", api_key: "bench" },
     callbacks: "unsigned-ok",
@@ -225,13 +225,13 @@ async function policyAxis(context: GrowthContext, settings: Settings, quick: boo
   try {
     for (let round = 0; round < rounds; round++) {
       for (const ruleCount of round % 2 === 0 ? sizes : [...sizes].reverse()) {
-        await publishPolicy(context.gatewayTarget, context.runtime.adminToken, documents.get(ruleCount)!);
+        await publishPolicy(context.operator, documents.get(ruleCount)!);
         await context.gateway.pacer?.reserve(requestsPerRound);
         latencies.get(ruleCount)!.push(...(await runLoad(requestsPerRound, concurrency, () => context.gateway.hangupNewCall())).latenciesMs);
       }
     }
   } finally {
-    await publishPolicy(context.gatewayTarget, context.runtime.adminToken, realisticPolicy(context.seedPolicyRules));
+    await publishPolicy(context.operator, realisticPolicy(context.seedPolicyRules));
   }
   const smallest = summarize(latencies.get(sizes[0]!)!);
   const raw = sizes.map((ruleCount) => ({ ruleCount, latency: summarize(latencies.get(ruleCount)!) }));

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeProvider } from "./fake-provider";
-import { buildGateway } from "./gateway-build";
+import { buildGateway } from "../lib/gateway-build";
 import { runLoad } from "./http-client";
 import { realisticPolicy } from "./policy-fixtures";
 import { startStack } from "./stack";

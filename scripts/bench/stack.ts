@@ -4,20 +4,23 @@
  * part is registered with the teardown as soon as it exists.
  */
 import type { PolicyDocument } from "../../src/policy/schema";
-import type { FakeProvider } from "./fake-provider";
-import type { GatewayBuild } from "./gateway-build";
+import { FAKE_AUTH_ID, FAKE_AUTH_TOKEN, type FakeProvider } from "./fake-provider";
+import type { GatewayBuild } from "../lib/gateway-build";
 import { gatewaySide, passthroughSide, type Side } from "./hangup-sides";
+import { gatewayClient, type GatewayClient } from "../lib/gateway-client";
 import { httpTarget, type HttpTarget } from "./http-client";
 import { seedGateway } from "./seed";
 import type { Teardown } from "./teardown";
-import { startRuntime, type Runtime } from "./workerd-runtime";
+import { startLocalGateway, type LocalGateway } from "../lib/local-gateway";
 
 /** Client sockets per Worker: the largest concurrency measured (growth goes to 256). */
 const MAX_SOCKETS = 256;
 
 export interface Stack {
-  runtime: Runtime;
+  runtime: LocalGateway;
   gatewayTarget: HttpTarget;
+  /** The operator's client (admin token), for seeding and publishing. */
+  operator: GatewayClient;
   tenantKey: string;
   gateway: Side;
   bare: Side;
@@ -33,24 +36,29 @@ export async function startStack(options: {
   teardown: Teardown;
   /** Open workerd's DevTools endpoint (for profiles). */
   inspect?: boolean;
+  /** Count the gateway's KV reads (never for a timed measurement: ../lib/local-gateway.ts). */
+  countKvReads?: boolean;
 }): Promise<Stack> {
-  const runtime = await startRuntime({
-    gatewayScript: options.build.scriptPath,
-    providerUrl: options.provider.url,
+  const runtime = await startLocalGateway({
+    build: options.build,
+    passthrough: { providerUrl: options.provider.url, auth: { auth_id: FAKE_AUTH_ID, auth_token: FAKE_AUTH_TOKEN } },
     storageDir: options.storageDir,
     inspect: options.inspect ?? false,
+    countKvReads: options.countKvReads ?? false,
   });
   options.teardown.add(`workerd (${options.name})`, () => runtime.close());
   const gatewayTarget = httpTarget(runtime.gatewayUrl, MAX_SOCKETS);
-  const bareTarget = httpTarget(runtime.passthroughUrl, MAX_SOCKETS);
+  const bareTarget = httpTarget(runtime.passthroughUrl!, MAX_SOCKETS);
   options.teardown.add(`clients (${options.name})`, () => {
     gatewayTarget.close();
     bareTarget.close();
   });
-  const { tenantKey } = await seedGateway(gatewayTarget, runtime.adminToken, options.provider.url, options.policy);
+  const operator = gatewayClient(runtime.gatewayUrl, { adminToken: runtime.adminToken });
+  const { tenantKey } = await seedGateway(operator, options.provider.url, options.policy);
   return {
     runtime,
     gatewayTarget,
+    operator,
     tenantKey,
     gateway: gatewaySide(options.name, gatewayTarget, tenantKey, runtime.workerdPid),
     bare: passthroughSide(bareTarget, tenantKey, runtime.workerdPid),

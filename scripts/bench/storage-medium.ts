@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import type { PolicyDocument } from "../../src/policy/schema";
 import type { FakeProvider } from "./fake-provider";
-import type { GatewayBuild } from "./gateway-build";
+import type { GatewayBuild } from "../lib/gateway-build";
 import type { Side } from "./hangup-sides";
 import { compareInterleaved, ratios, type RoundPlan } from "./interleave";
 import { ms, times, whole, type Measurement } from "./report";

@@ -10,7 +10,9 @@ export const keyList = defineCommand({
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   notes: "Never prints a key or its hash: the gateway does not have the key, and never answers the hash.",
   async run([tenant], values) {
-    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: tenantPath(tenant!, "keys"), token: adminToken(values.token) });
+    const answer = await callGateway(gatewayUrl(values.url), `GET ${tenantPath(tenant!, "keys")}`, { adminToken: adminToken(values.token) }, (client) =>
+      client.admin.tenants[":tenant"].keys.$get({ param: { tenant: tenant! } }),
+    );
     printResult(answer.body);
   },
 });
@@ -24,7 +26,9 @@ function setDisabled(disabled: boolean) {
     args: ["<id>"],
     options: { url: URL_OPTION, token: TOKEN_OPTION },
     async run([id], values) {
-      const answer = await callGateway(gatewayUrl(values.url), { method: "PUT", path: tenantPath(id!), token: adminToken(values.token), body: { disabled } });
+      const answer = await callGateway(gatewayUrl(values.url), `PUT ${tenantPath(id!)}`, { adminToken: adminToken(values.token) }, (client) =>
+        client.admin.tenants[":tenant"].$put({ param: { tenant: id! }, json: { disabled } }),
+      );
       printResult(answer.body);
       note(disabled ? `Tenant ${id} is disabled: its keys answer 401.` : `Tenant ${id} is enabled again.`);
     },

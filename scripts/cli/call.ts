@@ -15,11 +15,9 @@ export const callGet = defineCommand({
   args: ["<call_id>"],
   options: { connection: CONNECTION_OPTION, key: KEY_OPTION, url: URL_OPTION },
   async run([callId], values) {
-    const answer = await callGateway(gatewayUrl(values.url), {
-      method: "GET",
-      path: `${callPath(callId!)}?connection=${encodeURIComponent(values.connection!)}`,
-      token: apiKey(values.key),
-    });
+    const answer = await callGateway(gatewayUrl(values.url), `GET ${callPath(callId!)}`, { apiKey: apiKey(values.key) }, (client) =>
+      client.v1.calls[":call_id"].$get({ param: { call_id: callId! }, query: { connection: values.connection! } }),
+    );
     printResult(answer.body);
   },
 });
@@ -38,13 +36,13 @@ export const callHangup = defineCommand({
   notes: "Prints the outcome. Every outcome (terminated, already_ended, not_found, failed) exits 0: the gateway answered; read `status`.",
   async run([callId], values) {
     note(`Hanging up ${callId} on ${values.connection} (the gateway retries the provider for up to 15 s)…`);
-    const answer = await callGateway(gatewayUrl(values.url), {
-      method: "POST",
-      path: `${callPath(callId!)}/hangup`,
-      token: apiKey(values.key),
-      body: { connection: values.connection, ...(values.reason === undefined ? {} : { reason: values.reason }) },
-      ...(values["idempotency-key"] === undefined ? {} : { headers: { "idempotency-key": values["idempotency-key"] } }),
-    });
+    const answer = await callGateway(gatewayUrl(values.url), `POST ${callPath(callId!)}/hangup`, { apiKey: apiKey(values.key) }, (client) =>
+      client.v1.calls[":call_id"].hangup.$post({
+        param: { call_id: callId! },
+        header: values["idempotency-key"] === undefined ? {} : { "idempotency-key": values["idempotency-key"] },
+        json: { connection: values.connection!, ...(values.reason === undefined ? {} : { reason: values.reason }) },
+      }),
+    );
     printResult(answer.body);
     const outcome = answer.body as { status: string; provider_response: { detail: string } };
     const replayed = answer.headers.get("idempotent-replayed") === "true" ? " (replayed: the stored outcome)" : "";

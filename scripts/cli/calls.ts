@@ -73,18 +73,19 @@ export const callsList = defineCommand({
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw usageError("--limit must be a positive integer.");
     const base = gatewayUrl(values.url);
-    const token = apiKey(values.key);
+    const credentials = { apiKey: apiKey(values.key) };
     const calls: ListedCall[] = [];
     let cursor: string | null = null;
     do {
-      const query = new URLSearchParams();
+      const query: Record<string, string> = {};
       for (const name of ["connection", "state", "status", "flag", "since", "until"] as const) {
         const value = values[name];
-        if (value !== undefined) query.set(name, value);
+        if (value !== undefined) query[name] = value;
       }
-      query.set("limit", String(Math.min(500, limit - calls.length)));
-      if (cursor) query.set("cursor", cursor);
-      const answer = await callGateway(base, { method: "GET", path: `/v1/calls?${query}`, token });
+      query.limit = String(Math.min(500, limit - calls.length));
+      if (cursor) query.cursor = cursor;
+      // The operator's values go as given: the gateway's own validation answers a wrong one.
+      const answer = await callGateway(base, "GET /v1/calls", credentials, (client) => client.v1.calls.$get({ query: query as never }));
       const page = answer.body as { calls: ListedCall[]; next_cursor: string | null };
       calls.push(...page.calls);
       cursor = page.next_cursor;
@@ -112,7 +113,7 @@ export const callsStop = defineCommand({
   notes: "Progress goes to stderr; the job's final counts are printed on stdout as JSON. Protected calls are skipped and counted.",
   async run(_, values) {
     const base = gatewayUrl(values.url);
-    const token = apiKey(values.key);
+    const credentials = { apiKey: apiKey(values.key) };
     const flags = list(values.flag);
     const prefixes = list(values["to-prefix"]);
     const match = {
@@ -126,7 +127,9 @@ export const callsStop = defineCommand({
       reason: values.reason ?? "bulk hangup by CLI",
       ...(values.all ? { all: true } : {}),
     };
-    const dry = (await callGateway(base, { method: "POST", path: "/v1/bulk-hangups", token, body: { ...body, dry_run: true } })).body as {
+    const submit = (json: typeof body & { dry_run?: boolean }) =>
+      callGateway(base, "POST /v1/bulk-hangups", credentials, (client) => client.v1["bulk-hangups"].$post({ json: json as never }));
+    const dry = (await submit({ ...body, dry_run: true })).body as {
       matched: number;
       protected: number;
       call_ids: string[];
@@ -135,10 +138,12 @@ export const callsStop = defineCommand({
     if (values["dry-run"]) return printResult(dry);
     if (dry.matched === 0) return note("Nothing to stop.");
 
-    const accepted = (await callGateway(base, { method: "POST", path: "/v1/bulk-hangups", token, body })).body as { id: string };
+    const accepted = (await submit(body)).body as { id: string };
     note(`Job ${accepted.id} accepted; following it (Ctrl-C stops following, not the job).`);
     for (;;) {
-      const status = (await callGateway(base, { method: "GET", path: `/v1/bulk-hangups/${accepted.id}`, token })).body as JobStatus;
+      const status = (
+        await callGateway(base, `GET /v1/bulk-hangups/${accepted.id}`, credentials, (client) => client.v1["bulk-hangups"][":id"].$get({ param: { id: accepted.id } }))
+      ).body as JobStatus;
       if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(status)}`);
       if (status.status === "completed") {
         process.stderr.write(process.stderr.isTTY ? "\n" : `${progressBar(status)}\n`);

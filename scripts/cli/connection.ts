@@ -54,16 +54,16 @@ export const connectionPut = defineCommand({
   ].join("\n"),
   async run([tenant, id], values) {
     const credentials = await readCredentials(values["credentials-file"]!);
-    const answer = await callGateway(gatewayUrl(values.url), {
-      method: "PUT",
-      path: tenantPath(tenant!, "connections", id!),
-      token: adminToken(values.token),
-      body: {
-        provider: values.provider,
-        credentials,
-        ...(values["base-url"] === undefined ? {} : { base_url: values["base-url"] }),
-        ...(values.callbacks === undefined ? {} : { callbacks: values.callbacks }),
-      },
+    const body = {
+      provider: values.provider,
+      credentials,
+      ...(values["base-url"] === undefined ? {} : { base_url: values["base-url"] }),
+      ...(values.callbacks === undefined ? {} : { callbacks: values.callbacks }),
+    };
+    const answer = await callGateway(gatewayUrl(values.url), `PUT ${tenantPath(tenant!, "connections", id!)}`, { adminToken: adminToken(values.token) }, (client) => {
+      const route = client.admin.tenants[":tenant"].connections[":connection"];
+      // The provider name and credentials are the operator's, as typed: the gateway's validation answers them.
+      return route.$put({ param: { tenant: tenant!, connection: id! }, json: body as Parameters<typeof route.$put>[0]["json"] });
     });
     printResult(answer.body);
     note(`${answer.status === 201 ? "Created" : "Replaced"} connection ${id} of tenant ${tenant}.`);
@@ -76,7 +76,9 @@ export const connectionGet = defineCommand({
   args: ["<tenant>", "<id>"],
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   async run([tenant, id], values) {
-    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: tenantPath(tenant!, "connections", id!), token: adminToken(values.token) });
+    const answer = await callGateway(gatewayUrl(values.url), `GET ${tenantPath(tenant!, "connections", id!)}`, { adminToken: adminToken(values.token) }, (client) =>
+      client.admin.tenants[":tenant"].connections[":connection"].$get({ param: { tenant: tenant!, connection: id! } }),
+    );
     printResult(answer.body);
   },
 });
@@ -87,7 +89,9 @@ export const connectionDelete = defineCommand({
   args: ["<tenant>", "<id>"],
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   async run([tenant, id], values) {
-    await callGateway(gatewayUrl(values.url), { method: "DELETE", path: tenantPath(tenant!, "connections", id!), token: adminToken(values.token) });
+    await callGateway(gatewayUrl(values.url), `DELETE ${tenantPath(tenant!, "connections", id!)}`, { adminToken: adminToken(values.token) }, (client) =>
+      client.admin.tenants[":tenant"].connections[":connection"].$delete({ param: { tenant: tenant!, connection: id! } }),
+    );
     note(`Removed connection ${id} of tenant ${tenant}.`);
   },
 });

@@ -4,7 +4,9 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ClientOptions } from "../../src/client";
 import { DEV_VARS_FILE, readDevVars } from "../lib/dev-vars";
+import { describeFailure, gatewayClient, type GatewayClient } from "../lib/gateway-client";
 import type { OptionSpec } from "./command";
 import { CliError } from "./errors";
 
@@ -44,63 +46,44 @@ export function apiKey(flag: string | undefined): string {
   return key;
 }
 
-export interface GatewayRequest {
-  method: string;
-  /** Path and query, e.g. `/admin/tenants/acme`; appended to the gateway URL's own path. */
-  path: string;
-  token: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 export interface GatewayAnswer {
   status: number;
   headers: Headers;
   body: unknown;
 }
 
-interface ProblemBody {
-  title?: string;
-  detail?: string;
-  code?: string;
-  errors?: { path: string; message: string }[];
-}
-
-/** Sends the request; any answer but a 2xx becomes a CliError that quotes the problem. */
-/** `/admin/tenants/{tenant}` and below, each segment percent-encoded: `tenantPath("acme", "keys", id)`. */
+/** `/admin/tenants/{tenant}` and below, each segment percent-encoded: `tenantPath("acme", "keys", id)`, for messages. */
 export function tenantPath(tenant: string, ...below: string[]): string {
   return ["/admin/tenants", tenant, ...below].map((part, n) => (n === 0 ? part : encodeURIComponent(part))).join("/");
 }
 
-export async function callGateway(baseUrl: string, request: GatewayRequest): Promise<GatewayAnswer> {
-  const url = baseUrl.replace(/\/+$/, "") + request.path;
-  let response: Response;
+/**
+ * Sends one request through the scripts' typed client (scripts/lib/gateway-client.ts); any answer but a
+ * 2xx becomes a CliError that quotes the problem (`what` names the request: "PUT /admin/tenants/acme").
+ * The operator's values go to the gateway as given, so its own validation answers them: where a route's
+ * type is narrower than a command-line string, the command says so with a cast.
+ */
+export async function callGateway(
+  baseUrl: string,
+  what: string,
+  credentials: ClientOptions,
+  send: (client: GatewayClient) => Promise<{ ok: boolean; status: number; headers: Headers; text(): Promise<string> }>,
+): Promise<GatewayAnswer> {
+  let response: Awaited<ReturnType<typeof send>>;
   try {
-    response = await fetch(url, {
-      method: request.method,
-      headers: {
-        authorization: `Bearer ${request.token}`,
-        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
-        ...request.headers,
-      },
-      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-    });
+    response = await send(gatewayClient(baseUrl.replace(/\/+$/, ""), credentials));
   } catch (error) {
     // fetch reports "fetch failed"; the cause says why (ECONNREFUSED, a DNS failure, a refused port).
     const { cause } = error as { cause?: { code?: string; message?: string } };
     const why = cause?.code ?? cause?.message ?? (error as Error).message;
     throw new CliError(`Could not reach the gateway at ${baseUrl} (${why}). Is it running? \`npm start\` starts one; --url points elsewhere.`);
   }
+  if (!response.ok) {
+    const failure = await describeFailure(what, response as unknown as Response);
+    throw new CliError(failure.message, failure.errors);
+  }
   const text = await response.text();
-  const body: unknown = text ? parseJson(text) : null;
-  if (response.ok) return { status: response.status, headers: response.headers, body };
-
-  const problem: ProblemBody = typeof body === "object" && body !== null ? body : {};
-  const what = problem.detail ?? problem.title ?? (text.slice(0, 200) || response.statusText);
-  throw new CliError(
-    `${request.method} ${request.path}: ${response.status}${problem.code ? ` ${problem.code}` : ""}: ${what}`,
-    (problem.errors ?? []).map((error) => `${error.path}: ${error.message}`),
-  );
+  return { status: response.status, headers: response.headers, body: text ? parseJson(text) : null };
 }
 
 function parseJson(text: string): unknown {

@@ -14,12 +14,9 @@ export const keyCreate = defineCommand({
   },
   notes: "The key is printed this once; the gateway stores only its hash. Its id is what `key revoke` takes.",
   async run([tenant], values) {
-    const answer = await callGateway(gatewayUrl(values.url), {
-      method: "POST",
-      path: tenantPath(tenant!, "keys"),
-      token: adminToken(values.token),
-      body: values.name === undefined ? {} : { name: values.name },
-    });
+    const answer = await callGateway(gatewayUrl(values.url), `POST ${tenantPath(tenant!, "keys")}`, { adminToken: adminToken(values.token) }, (client) =>
+      client.admin.tenants[":tenant"].keys.$post({ param: { tenant: tenant! }, json: values.name === undefined ? {} : { name: values.name } }),
+    );
     printResult(answer.body);
     note("The key above is shown this once: store it now. Only its hash is kept.");
   },
@@ -31,11 +28,9 @@ export const keyRevoke = defineCommand({
   args: ["<tenant>", "<id>"],
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   async run([tenant, id], values) {
-    await callGateway(gatewayUrl(values.url), {
-      method: "DELETE",
-      path: tenantPath(tenant!, "keys", id!),
-      token: adminToken(values.token),
-    });
+    await callGateway(gatewayUrl(values.url), `DELETE ${tenantPath(tenant!, "keys", id!)}`, { adminToken: adminToken(values.token) }, (client) =>
+      client.admin.tenants[":tenant"].keys[":id"].$delete({ param: { tenant: tenant!, id: id! } }),
+    );
     note(`Revoked key ${id} of tenant ${tenant}.`);
   },
 });

@@ -19,12 +19,9 @@ export const tenantPut = defineCommand({
       ...(values.name === undefined ? {} : { name: values.name }),
       ...(values["webhook-url"] === undefined ? {} : { webhook: { url: values["webhook-url"] } }),
     };
-    const answer = await callGateway(gatewayUrl(values.url), {
-      method: "PUT",
-      path: tenantPath(id!),
-      token: adminToken(values.token),
-      body,
-    });
+    const answer = await callGateway(gatewayUrl(values.url), `PUT ${tenantPath(id!)}`, { adminToken: adminToken(values.token) }, (client) =>
+      client.admin.tenants[":tenant"].$put({ param: { tenant: id! }, json: body }),
+    );
     printResult(answer.body);
     note(answer.status === 201 ? `Created tenant ${id}.` : `Updated tenant ${id}.`);
     if ((answer.body as { webhook?: { secret?: string } }).webhook?.secret) {
@@ -39,7 +36,9 @@ export const tenantGet = defineCommand({
   args: ["<id>"],
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   async run([id], values) {
-    const answer = await callGateway(gatewayUrl(values.url), { method: "GET", path: tenantPath(id!), token: adminToken(values.token) });
+    const answer = await callGateway(gatewayUrl(values.url), `GET ${tenantPath(id!)}`, { adminToken: adminToken(values.token) }, (client) =>
+      client.admin.tenants[":tenant"].$get({ param: { tenant: id! } }),
+    );
     printResult(answer.body);
   },
 });

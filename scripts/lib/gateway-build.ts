@@ -1,12 +1,13 @@
 /**
- * The gateway exactly as it would be deployed: `wrangler deploy --dry-run --minify` (what `npm run build`
- * runs), with esbuild's metafile beside it. The end-to-end runs load this bundle into workerd and the
- * bundle-size measurement reads it, so both are about the same bytes.
+ * The gateway exactly as it would be deployed: `wrangler deploy --dry-run` with the repository's own
+ * wrangler.toml and no other flag (what `npm run build` runs; minify and zod's trimming are in the
+ * file), with esbuild's metafile beside it. The bench and the load run load this bundle into workerd
+ * (./local-gateway.ts) and the bundle-size measurement reads it, so all three are about the same bytes.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { OFFLINE_WRANGLER_ENV } from "../lib/wrangler-env";
+import { OFFLINE_WRANGLER_ENV } from "./wrangler-env";
 
 export interface GatewayBuild {
   outdir: string;
@@ -21,10 +22,10 @@ export interface GatewayBuild {
 const SCRIPT_NAME = "index.js";
 const METAFILE_NAME = "bundle-meta.json";
 
-/** `minify: false` keeps function names, for profiles a person can read. */
+/** `minify: false` overrides wrangler.toml and keeps function names, for profiles a person can read. */
 export async function buildGateway(outdir: string, { minify = true } = {}): Promise<GatewayBuild> {
   const metafilePath = join(outdir, METAFILE_NAME);
-  const args = ["wrangler", "deploy", "--dry-run", ...(minify ? ["--minify"] : []), "--outdir", outdir, "--metafile", metafilePath];
+  const args = ["wrangler", "deploy", "--dry-run", ...(minify ? [] : ["--no-minify"]), "--outdir", outdir, "--metafile", metafilePath];
   let stdout: string;
   try {
     ({ stdout } = await promisify(execFile)("npx", args, { env: { ...process.env, ...OFFLINE_WRANGLER_ENV }, maxBuffer: 16 * 1024 * 1024 }));
@@ -37,6 +38,6 @@ export async function buildGateway(outdir: string, { minify = true } = {}): Prom
     scriptPath: join(outdir, SCRIPT_NAME),
     metafilePath,
     wranglerSizeLine: /Total Upload:[^\n]*/.exec(stdout)?.[0] ?? "(wrangler printed no size)",
-    command: `${Object.entries(OFFLINE_WRANGLER_ENV).map(([k, v]) => `${k}=${v}`).join(" ")} npx ${args.join(" ").replaceAll(outdir, "<tmp>")}`,
+    command: `npx ${args.join(" ").replaceAll(outdir, "<tmp>")}`,
   };
 }
