@@ -2,6 +2,7 @@
  * `calls list` and `calls stop`: the tenant's call index and bulk hangups, for an operator at a
  * terminal (a table, a progress bar) or a script (JSON on stdout when piped).
  */
+import type { ListedCall } from "../../src/call-index/list-query";
 import { defineCommand, type OptionSpec } from "./command";
 import { CliError, usageError } from "./errors";
 import { apiKey, callGateway, gatewayUrl, KEY_OPTION, URL_OPTION } from "./gateway";
@@ -9,17 +10,6 @@ import { note, printResult } from "./output";
 
 const POLL_MS = 500;
 const BAR_WIDTH = 30;
-
-interface ListedCall {
-  call_id: string;
-  connection: string;
-  state: string;
-  registered: boolean;
-  to: string | null;
-  flags: string[];
-  hangup_status: string | null;
-  created_at: string;
-}
 
 interface JobStatus {
   id: string;

@@ -26,6 +26,7 @@ import { Miniflare, type WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { childProcesses, processMemory } from "../bench/process-stats";
 import type { GatewayBuild } from "./gateway-build";
+import type { StorageStats } from "../../src/calls/call-object";
 
 const PASSTHROUGH_SCRIPT = resolve("bench/passthrough-worker.js");
 const WRANGLER_CONFIG = "wrangler.toml";
@@ -41,14 +42,8 @@ const ROUTINE_LINE = /"level":"info"/;
 
 type RateLimiterOptions = NonNullable<WorkerOptions["ratelimits"]>[string];
 
-/** What the lead's call object reports about its own storage since it started (src/calls/). */
-export interface StorageStats {
-  statements: number;
-  rowsRead: number;
-  rowsWritten: number;
-  alarmsRun: number;
-  databaseSize: number;
-}
+/** What a call object reports about its own storage since it started (src/calls/call-object.ts). */
+export type { StorageStats };
 
 export interface LocalGatewayOptions {
   build: GatewayBuild;

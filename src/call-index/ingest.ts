@@ -4,33 +4,14 @@
  * `deleted` report turns the entry into a tombstone of that version, which no older report can undo;
  * only a later incarnation of the same call id (its `created_at` after the tombstone's) replaces it.
  */
-import { z } from "zod";
-import type { CallIndexReport } from "./report";
+import { CallIndexReportSchema, type CallIndexReport } from "./report";
 import { ensureSchema } from "./schema";
 
-const ReportSchema = z.object({
-  tenant: z.string().min(1),
-  connection: z.string().min(1),
-  call_id: z.string().min(1),
-  provider: z.string(),
-  state: z.enum(["live", "ended"]),
-  registered: z.boolean(),
-  started_at: z.string().nullable(),
-  to: z.string().nullable(),
-  flags: z.array(z.string()),
-  hangup_status: z.enum(["terminated", "already_ended", "not_found", "failed"]).nullable(),
-  hangup_source: z.enum(["api", "policy", "bulk"]).nullable(),
-  hangup_reason: z.string().nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  version: z.number().int().nonnegative(),
-  deleted: z.literal(true).optional(),
-});
 
 /** A queue message body as a report, or null when it is not one (it is logged and dropped, never retried). */
 export function parseReport(body: unknown): CallIndexReport | null {
-  const parsed = ReportSchema.safeParse(body);
-  return parsed.success ? (parsed.data as CallIndexReport) : null;
+  const parsed = CallIndexReportSchema.safeParse(body);
+  return parsed.success ? parsed.data : null;
 }
 
 function keyOf(report: CallIndexReport): string {

@@ -5,7 +5,9 @@
  * meanwhile, which are newer, land before it rather than shifting it. Every query is bound to one
  * tenant from the request's key; a cursor only ever supplies a position inside that tenant.
  */
+import type { z } from "@hono/zod-openapi";
 import type { OutcomeStatus } from "../http/schemas";
+import type { ListedCallSchema } from "./schemas";
 
 export interface ListFilter {
   connection?: string;
@@ -79,19 +81,7 @@ export interface EntryRow {
 }
 
 /** A listed call, as `GET /v1/calls` answers it. */
-export interface ListedCall {
-  call_id: string;
-  connection: string;
-  provider: string;
-  state: "live" | "ended";
-  registered: boolean;
-  started_at: string | null;
-  to: string | null;
-  flags: string[];
-  hangup_status: OutcomeStatus | null;
-  created_at: string;
-  updated_at: string;
-}
+export type ListedCall = z.infer<typeof ListedCallSchema>;
 
 export function listedCall(row: EntryRow): ListedCall {
   return {

@@ -2,29 +2,33 @@
  * What a call's Durable Object tells the tenant's call index after each change of the call: the
  * call's whole list entry, never a delta, with a version that grows with every change. Reports are
  * sent at least once and may arrive twice or out of order; the index keeps, per call, the entry with
- * the highest version, so a replayed or late report never takes an entry back.
+ * the highest version, so a replayed or late report never takes an entry back. The schema is what the
+ * consumer checks each queue message against (./ingest.ts); the type is what the call object sends.
  */
-import type { OutcomeStatus } from "../http/schemas";
+import { z } from "zod";
+import { HangupSource, OutcomeStatus } from "../vocabulary";
 
-export interface CallIndexReport {
-  tenant: string;
-  connection: string;
-  call_id: string;
-  provider: string;
+export const CallIndexReportSchema = z.object({
+  tenant: z.string().min(1),
+  connection: z.string().min(1),
+  call_id: z.string().min(1),
+  provider: z.string(),
   /** `ended` once the call is reported ended or its hangup has a final outcome; `live` otherwise. */
-  state: "live" | "ended";
-  registered: boolean;
-  started_at: string | null;
-  to: string | null;
-  flags: string[];
+  state: z.enum(["live", "ended"]),
+  registered: z.boolean(),
+  started_at: z.string().nullable(),
+  to: z.string().nullable(),
+  flags: z.array(z.string()),
   /** The latest round's outcome; null while no round has finished. */
-  hangup_status: OutcomeStatus | null;
+  hangup_status: OutcomeStatus.nullable(),
   /** Who asked for the latest hangup round, and why (a policy hangup's reason is `policy:<rule id>`). */
-  hangup_source: "api" | "policy" | "bulk" | null;
-  hangup_reason: string | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
+  hangup_source: HangupSource.nullable(),
+  hangup_reason: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  version: z.number().int().nonnegative(),
   /** The call's storage was deleted (retention): its entry goes too. */
-  deleted?: true;
-}
+  deleted: z.literal(true).optional(),
+});
+
+export type CallIndexReport = z.infer<typeof CallIndexReportSchema>;
