@@ -27,7 +27,10 @@ describe("the index follows the calls", () => {
     expect(listedIn).toBeLessThan(10_000);
 
     expect((await hangup(acme.key, callId, { connection: "sandbox", reason: "e2e" })).status).toBe(200);
-    const endedIn = await waitForList(acme.key, "state=ended&status=terminated", (calls) => calls.some((c) => c.call_id === callId));
+    // Listed with who cut it and why.
+    const endedIn = await waitForList(acme.key, "state=ended&status=terminated", (calls) =>
+      calls.some((c) => c.call_id === callId && c.hangup_source === "api" && c.hangup_reason === "e2e"),
+    );
     expect(endedIn).toBeLessThan(10_000);
     expect((await waitForList(acme.key, "state=live", (calls) => !calls.some((c) => c.call_id === callId)))).toBeLessThan(10_000);
   });

@@ -14,6 +14,8 @@ export interface Listed {
   to: string | null;
   flags: string[];
   hangup_status: string | null;
+  hangup_source: string | null;
+  hangup_reason: string | null;
   created_at: string;
   updated_at: string;
 }

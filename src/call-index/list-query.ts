@@ -6,7 +6,7 @@
  * tenant from the request's key; a cursor only ever supplies a position inside that tenant.
  */
 import type { z } from "@hono/zod-openapi";
-import type { OutcomeStatus } from "../http/schemas";
+import type { HangupSource, OutcomeStatus } from "../vocabulary";
 import type { ListedCallSchema } from "./schemas";
 
 export interface ListFilter {
@@ -35,7 +35,7 @@ export interface SqlQuery {
 }
 
 const COLUMNS = `e.call_id, e.connection, e.provider, e.state, e.registered, e.started_at, e.to_number, e.flags,
-  e.hangup_status, e.created_at, e.updated_at`;
+  e.hangup_status, e.hangup_source, e.hangup_reason, e.created_at, e.updated_at`;
 
 export function listQuery(tenant: string, filter: ListFilter, after: KeysetPosition | null, limit: number): SqlQuery {
   const params: (string | number)[] = [];
@@ -76,6 +76,8 @@ export interface EntryRow {
   to_number: string | null;
   flags: string;
   hangup_status: OutcomeStatus | null;
+  hangup_source: HangupSource | null;
+  hangup_reason: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -94,6 +96,8 @@ export function listedCall(row: EntryRow): ListedCall {
     to: row.to_number,
     flags: JSON.parse(row.flags) as string[],
     hangup_status: row.hangup_status,
+    hangup_source: row.hangup_source,
+    hangup_reason: row.hangup_reason,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

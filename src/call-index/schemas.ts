@@ -1,6 +1,7 @@
 /** Request and response schemas of `GET /v1/calls` (also its OpenAPI document). */
 import { z } from "@hono/zod-openapi";
-import { Id, IsoDateTime, OutcomeStatus } from "../http/schemas";
+import { Id, IsoDateTime } from "../http/schemas";
+import { HangupSource, OutcomeStatus } from "../vocabulary";
 
 export const MAX_LIST_LIMIT = 500;
 export const DEFAULT_LIST_LIMIT = 50;
@@ -41,6 +42,8 @@ export const ListedCallSchema = z
     to: z.string().nullable(),
     flags: z.array(z.string()),
     hangup_status: OutcomeStatus.nullable(),
+    hangup_source: HangupSource.nullable().openapi({ description: "Who asked for the latest hangup round: api, policy or bulk" }),
+    hangup_reason: z.string().nullable().openapi({ description: "Its reason; a policy hangup's is policy:<rule id>" }),
     created_at: z.string(),
     updated_at: z.string(),
   })
