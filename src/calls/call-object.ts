@@ -369,16 +369,18 @@ export class CallObject extends DurableObject<Env> {
       }
     }
     this.save(next);
-    const waiting = next.retry !== null && Date.parse(next.retry.next_at) > now && !urgent;
-    await this.enforce(waiting ? { ...decision, terminate: null } : decision);
+    const waitingForRetry = next.retry !== null && Date.parse(next.retry.next_at) > now && !urgent;
+    if (waitingForRetry) await this.afterChange();
+    else await this.enforce(decision);
   }
 
-  private markEnded(data: Record<string, string>, now: string): void {
+  private markEnded(how: { source: "signal" } | { source: "callback"; status: string }, now: string): void {
     const call = this.store.current()!;
     // A call over for good stays as it was; a round in flight still settles itself.
     if (call.ended || finalOutcome(call)) return;
-    this.save(appendEvent({ ...call, ended: { at: now, source: data.source as "signal" | "callback" }, retry: null }, { at: now, type: "call.ended", data }));
+    this.save(appendEvent({ ...call, ended: { at: now, source: how.source }, retry: null }, { at: now, type: "call.ended", data: how }));
   }
+
 
   // ── duties ──────────────────────────────────────────────────────────────────────────────────────
 
