@@ -8,6 +8,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
+import type { JobStatus } from "../src/bulk/job-object";
 import { feed, report, waitForList } from "./call-index-kit";
 import { admin, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, providerRequests, scriptProvider } from "./helpers";
 
@@ -32,14 +33,6 @@ beforeAll(async () => {
   expect(published.status).toBe(200);
 });
 
-interface JobStatus {
-  id: string;
-  matched: number;
-  protected: number;
-  done: number;
-  outcomes: Record<string, number>;
-  status: string;
-}
 
 /** `n` live registered Plivo calls of `tenant` carrying `flag`, fed to the index and listed. */
 async function liveCalls(key: string, tenant: string, n: number, flag: string, extra: Parameters<typeof report>[2] = {}): Promise<string[]> {

@@ -2,6 +2,7 @@
  * `calls list` and `calls stop`: the tenant's call index and bulk hangups, for an operator at a
  * terminal (a table, a progress bar) or a script (JSON on stdout when piped).
  */
+import type { JobStatus } from "../../src/bulk/job-object";
 import type { ListedCall } from "../../src/call-index/list-query";
 import { defineCommand, type OptionSpec } from "./command";
 import { CliError, usageError } from "./errors";
@@ -11,14 +12,6 @@ import { note, printResult } from "./output";
 const POLL_MS = 500;
 const BAR_WIDTH = 30;
 
-interface JobStatus {
-  id: string;
-  matched: number;
-  protected: number;
-  done: number;
-  outcomes: Record<string, number>;
-  status: string;
-}
 
 const CONNECTION_OPTION = { type: "string", placeholder: "connection", description: "Only calls on this connection" } satisfies OptionSpec;
 

@@ -14,6 +14,7 @@
  *   again (calls first seen before acceptance only), so a call registered just before the job whose
  *   report had not reached the index yet is still hung up.
  */
+import type { z } from "@hono/zod-openapi";
 import { DurableObject } from "cloudflare:workers";
 import { callStub } from "../calls/call-stub";
 import type { Env } from "../env";
@@ -24,6 +25,7 @@ import { retentionDays } from "../call-index/retention";
 import { getConnection, type ConnectionRecord } from "../tenants/store";
 import { MAX_IN_FLIGHT, Pacer } from "./pacing";
 import { hangupDecision } from "./protection";
+import type { JobStatusSchema } from "./schemas";
 import type { BulkCriteria } from "./selection";
 import { walkSelection, type Target } from "./walk";
 
@@ -47,17 +49,8 @@ export interface JobSpec {
 
 export type StartResult = { kind: "denied"; decision: Decision } | { kind: "started"; status: JobStatus };
 
-export interface JobStatus {
-  id: string;
-  matched: number;
-  protected: number;
-  done: number;
-  outcomes: Record<OutcomeStatus, number>;
-  /** Calls left alone because a policy denied this tenant's hangups on their connection while the job ran. */
-  denied: number;
-  status: "running" | "completed";
-  accepted_at: string;
-}
+/** A job's progress, as `GET /v1/bulk-hangups/{id}` answers it. */
+export type JobStatus = z.infer<typeof JobStatusSchema>;
 
 interface JobRow extends Record<string, SqlStorageValue> {
   id: string;
