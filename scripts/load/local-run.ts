@@ -50,3 +50,29 @@ export async function startLocalRun(options: {
     throw error;
   }
 }
+
+/**
+ * Starts the run's provider and a gateway speaking to it, runs `body`, and stops both however it ends,
+ * Ctrl-C included. Answers `body`'s exit code.
+ */
+export async function withLocalRun<P extends { url: string; close(): Promise<void> }>(
+  startProvider: () => Promise<P>,
+  options: { auth: { auth_id: string; auth_token: string }; connection: string; policy?: PolicyDocument },
+  body: (provider: P, run: LocalRun) => Promise<number>,
+): Promise<number> {
+  let provider: P | undefined;
+  let run: LocalRun | undefined;
+  const stop = async () => {
+    await run?.stop();
+    await provider?.close();
+  };
+  process.once("SIGINT", () => void stop().finally(() => process.exit(130)));
+  try {
+    provider = await startProvider();
+    run = await startLocalRun({ provider: { url: provider.url, auth: options.auth }, connection: options.connection, ...(options.policy ? { policy: options.policy } : {}) });
+    console.log(`Gateway built (${run.buildCommand}) and started (Miniflare).`);
+    return await body(provider, run);
+  } finally {
+    await stop();
+  }
+}

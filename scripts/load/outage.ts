@@ -18,7 +18,7 @@ import { ObjectPacer } from "../bench/object-pacing";
 import { summarize } from "../bench/stats";
 import type { GatewayClient } from "../lib/gateway-client";
 import { forEachConcurrently } from "./concurrently";
-import { startLocalRun, type LocalRun } from "./local-run";
+import { withLocalRun } from "./local-run";
 import { OUTAGE_AUTH, startOutageProvider, type OutageProvider } from "./outage-provider";
 import { OUTAGE_PROBLEMS, outageProblemsOf, recoveryMs, storedHangupStatus, type OutageProblem } from "./outage-verify";
 import { progress, row } from "./report";
@@ -129,21 +129,11 @@ async function readBack(client: GatewayClient, callIds: string[], concurrency: n
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export async function runOutage(options: OutageOptions): Promise<number> {
-  let provider: OutageProvider | undefined;
-  let run: LocalRun | undefined;
-  const stop = async () => {
-    await run?.stop();
-    await provider?.close();
-  };
-  process.once("SIGINT", () => void stop().finally(() => process.exit(130)));
-  try {
-    console.log(
-      `Outage run: ${options.calls} registered calls flagged "${FRAUD_FLAG}" (the policy terminates them), registered while the provider is down; ` +
-        `then ${options.bursts} outage(s) of ${options.downSeconds} s, ${options.upSeconds} s apart, then the provider stays up.`,
-    );
-    provider = await startOutageProvider();
-    run = await startLocalRun({ provider: { url: provider.url, auth: OUTAGE_AUTH }, connection: CONNECTION, policy: POLICY });
-    console.log(`Gateway built (${run.buildCommand}) and started (Miniflare).`);
+  console.log(
+    `Outage run: ${options.calls} registered calls flagged "${FRAUD_FLAG}" (the policy terminates them), registered while the provider is down; ` +
+      `then ${options.bursts} outage(s) of ${options.downSeconds} s, ${options.upSeconds} s apart, then the provider stays up.`,
+  );
+  return withLocalRun(startOutageProvider, { auth: OUTAGE_AUTH, connection: CONNECTION, policy: POLICY }, async (provider, run) => {
 
     const callIds = Array.from({ length: options.calls }, (_, i) => `outage-${i}-${randomUUID()}`);
     const pacer = new ObjectPacer();
@@ -154,7 +144,7 @@ export async function runOutage(options: OutageOptions): Promise<number> {
 
     await runOutages(provider, options, startedAt);
     const lastReturn = provider.returns[provider.returns.length - 1]!;
-    const everyCallHungUp = () => provider!.hungUp() >= options.calls;
+    const everyCallHungUp = () => provider.hungUp() >= options.calls;
     await watch(lastReturn + MAX_RETRY_GAP_MS + GRACE_MS - Date.now(), provider, options.calls, startedAt, everyCallHungUp);
     const allHungUpMs = Date.now() - startedAt;
     console.log(`  ${everyCallHungUp() ? "every call hung up" : "stopped waiting"}; settling ${seconds(SETTLE_MS)} for stray retries`);
@@ -166,10 +156,10 @@ export async function runOutage(options: OutageOptions): Promise<number> {
     let requests = 0;
     let refused = 0;
     callIds.forEach((callId, i) => {
-      const atProvider = provider!.call(callId);
+      const atProvider = provider.call(callId);
       requests += atProvider.requests;
       refused += atProvider.refused;
-      const recovery = recoveryMs(atProvider.hungUpAt, provider!.returns);
+      const recovery = recoveryMs(atProvider.hungUpAt, provider.returns);
       if (recovery !== null) recoveries.push(recovery);
       for (const problem of outageProblemsOf(atProvider, stored[i]!)) problems.set(problem, [...(problems.get(problem) ?? []), callId]);
     });
@@ -197,7 +187,5 @@ export async function runOutage(options: OutageOptions): Promise<number> {
     );
     if (failedRun) console.log(`\nLast lines of the runtime:\n${run.gateway.recentOutput()}`);
     return failedRun ? 1 : 0;
-  } finally {
-    await stop();
-  }
+  });
 }

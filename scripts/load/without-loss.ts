@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import { ObjectPacer } from "../bench/object-pacing";
 import type { GatewayClient } from "../lib/gateway-client";
 import { forEachConcurrently } from "./concurrently";
-import { FLAKY_AUTH, startFlakyProvider, type FlakyProvider } from "./flaky-provider";
-import { startLocalRun, type LocalRun } from "./local-run";
+import { FLAKY_AUTH, startFlakyProvider } from "./flaky-provider";
+import { withLocalRun } from "./local-run";
 import { progress, row } from "./report";
 import { PROBLEMS, problemsOf, type Outcome, type Problem, type Stored, type Told } from "./verify";
 
@@ -54,18 +54,8 @@ async function hangUpAndReadBack(client: GatewayClient, callIds: string[], concu
 
 export async function runWithoutLoss(options: { calls: number; concurrency: number; failureRate: number }): Promise<number> {
   const { calls, concurrency, failureRate } = options;
-  let provider: FlakyProvider | undefined;
-  let run: LocalRun | undefined;
-  const stop = async () => {
-    await run?.stop();
-    await provider?.close();
-  };
-  process.once("SIGINT", () => void stop().finally(() => process.exit(130)));
-  try {
-    console.log(`Load without loss: ${calls} calls, ${concurrency} at once, provider failing ${failureRate * 100}% of requests (503).`);
-    provider = await startFlakyProvider(failureRate);
-    run = await startLocalRun({ provider: { url: provider.url, auth: FLAKY_AUTH }, connection: CONNECTION });
-    console.log(`Gateway built (${run.buildCommand}) and started (Miniflare).`);
+  console.log(`Load without loss: ${calls} calls, ${concurrency} at once, provider failing ${failureRate * 100}% of requests (503).`);
+  return withLocalRun(() => startFlakyProvider(failureRate), { auth: FLAKY_AUTH, connection: CONNECTION }, async (provider, run) => {
 
     const callIds = Array.from({ length: calls }, (_, i) => `load-${i}-${randomUUID()}`);
     const started = performance.now();
@@ -78,7 +68,7 @@ export async function runWithoutLoss(options: { calls: number; concurrency: numb
     let providerRequests = 0;
     let injectedFailures = 0;
     callIds.forEach((callId, i) => {
-      const atProvider = provider!.call(callId);
+      const atProvider = provider.call(callId);
       providerRequests += atProvider.requests;
       injectedFailures += atProvider.injectedFailures;
       const answer = told[i]!;
@@ -101,7 +91,5 @@ export async function runWithoutLoss(options: { calls: number; concurrency: numb
     console.log(failedRun ? "\nFAIL: calls were lost, misreported or hung up twice." : "\nOK: every call has exactly one stored outcome, as told, and none was hung up twice.");
     if (failedRun) console.log(`\nLast lines of the runtime:\n${run.gateway.recentOutput()}`);
     return failedRun ? 1 : 0;
-  } finally {
-    await stop();
-  }
+  });
 }
