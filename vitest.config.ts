@@ -28,7 +28,7 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          globalSetup: ["./test/global-setup.ts", "./test/copy-assets-setup.ts"],
+          globalSetup: ["./test/global-setup.ts", "./test/build-assets-setup.ts"],
           // Provider tests live beside their modules (src/providers/<name>/index.test.ts).
           include: ["test/*.test.ts", "src/**/*.test.ts"],
           exclude: ["src/**/*.node.test.ts"],

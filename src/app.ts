@@ -1,6 +1,7 @@
 /**
- * The gateway's HTTP face: every route group mounted behind the guard it needs, one error format for
- * everything, and the OpenAPI document generated from the same schemas that validate requests.
+ * The gateway's HTTP face: every route group mounted behind the guard it needs, and one error format for
+ * everything. The same schemas that validate requests make the OpenAPI document, written at build time
+ * (scripts/build-assets.ts) and served as a static asset.
  */
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -16,7 +17,6 @@ import { registrationRoutes } from "./calls/register-routes";
 import { callRoutes } from "./calls/routes";
 import { accessLog } from "./http/access-log";
 import { limitBody, requireJsonBody } from "./http/guards";
-import { OPENAPI_CONFIG, OPENAPI_PATH } from "./http/openapi-config";
 import { handleError, problem, problemResponse } from "./http/problem";
 import { createRouter } from "./http/router";
 import { serviceRoutes } from "./http/service-routes";
@@ -48,7 +48,6 @@ const routes = app
   .route("/", callIndexRoutes)
   .route("/", bulkRoutes);
 
-app.doc31(OPENAPI_PATH, OPENAPI_CONFIG);
 
 app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
 app.onError(handleError);

@@ -4,13 +4,8 @@
  * a /docs route, while its API answers are unchanged. (Which requests reach the assets and which the
  * Worker is wrangler's routing, checked against a real `wrangler dev` in test/node/docs-browser.test.ts.)
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { send } from "./helpers";
-
-function asset(path: string): Promise<Response> {
-  return env.ASSETS.fetch(new Request(`http://gateway.test${path}`, { redirect: "manual" }));
-}
+import { asset, send } from "./helpers";
 
 /** A CSP as a map of directive → sources. */
 function csp(res: Response): Map<string, string[]> {
@@ -87,7 +82,7 @@ describe("API routes are unaffected", () => {
     const health = await send("/healthz");
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ok: true });
-    const doc = await send("/openapi.json");
+    const doc = await asset("/openapi.json");
     expect(doc.status).toBe(200);
     expect(doc.headers.get("content-type")).toMatch(/^application\/json/);
     const unknown = await send("/v1/nothing-here");

@@ -19,7 +19,7 @@ import { MAX_CALLBACK_BODY_BYTES } from "../src/callbacks/routes";
 import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from "../src/http/json-bounds";
 import { CALL_ID_PATTERN, ID_PATTERN } from "../src/http/schemas";
 import { asTenantDirect, fetchGateway } from "./gateway-fetch";
-import { BASE, admin, createConnection, createTenant, fakeProviderUrl } from "./helpers";
+import { BASE, admin, createConnection, createTenant, fakeProviderUrl, servedOpenApiDocument } from "./helpers";
 
 const TENANT = "fuzz";
 const PROTECTED_PREFIXES = { "/admin/": "admin", "/v1/": "tenant" } as const;
@@ -52,7 +52,7 @@ beforeAll(async () => {
   revokedKey = revoked.key;
   expect((await admin("DELETE", `/admin/tenants/${TENANT}/keys/${revoked.id}`)).status).toBe(204);
 
-  const document = await (await fetchGateway("/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
+  const document = await servedOpenApiDocument();
   routes = [
     ...Object.entries(document.paths).flatMap(([template, operations]) =>
       Object.keys(operations).map((method) => ({ method: method.toUpperCase(), template })),

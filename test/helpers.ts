@@ -10,6 +10,18 @@ export function send(path: string, init: RequestInit = {}): Promise<Response> {
   return exports.default.fetch(new Request(BASE + path, init));
 }
 
+/** A file of public/ as Workers Static Assets serve it, in front of the Worker. */
+export function asset(path: string, init: RequestInit = {}): Promise<Response> {
+  return env.ASSETS.fetch(new Request(BASE + path, { redirect: "manual", ...init }));
+}
+
+/** GET /openapi.json: a static asset, written from the app's routes at build time (scripts/build-assets.ts). */
+export async function servedOpenApiDocument<T = { paths: Record<string, Record<string, unknown>> }>(): Promise<T> {
+  const res = await asset("/openapi.json");
+  if (res.status !== 200) throw new Error(`/openapi.json answered ${res.status}: run scripts/build-assets.ts`);
+  return res.json<T>();
+}
+
 function jsonInit(method: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}): RequestInit {
   return {
     method,

@@ -10,7 +10,7 @@ import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
-import { BASE, allProviderRequests, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, hangup, uniqueCallId } from "./helpers";
+import { BASE, allProviderRequests, servedOpenApiDocument, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, hangup, uniqueCallId } from "./helpers";
 
 const A = "iso-a";
 const B = "iso-b";
@@ -152,7 +152,7 @@ describe("tenant A against tenant B", () => {
 
 describe("the admin API", () => {
   it("refuses every tenant key on every admin route", async () => {
-    const document = await (await exports.default.fetch(`${BASE}/openapi.json`)).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const document = await servedOpenApiDocument();
     const adminRoutes = Object.entries(document.paths)
       .filter(([path]) => path.startsWith("/admin/"))
       .flatMap(([path, operations]) => Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, B) })));

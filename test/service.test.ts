@@ -1,7 +1,7 @@
 /** The unauthenticated service endpoints. */
 import { describe, expect, it } from "vitest";
 import pkg from "../package.json";
-import { send } from "./helpers";
+import { send, servedOpenApiDocument } from "./helpers";
 
 describe("service endpoints", () => {
   it("GET /healthz answers ok and the version", async () => {
@@ -17,7 +17,7 @@ describe("service endpoints", () => {
   });
 
   it("GET /openapi.json documents every route, with problem+json errors", async () => {
-    const doc = await (await send("/openapi.json")).json<{ openapi: string; paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> }>();
+    const doc = await servedOpenApiDocument<{ openapi: string; paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> }>();
     expect(doc.openapi).toBe("3.1.0");
     const routes = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
     expect(routes).toEqual(

@@ -1,5 +1,5 @@
 /**
- * The trimmed zod in the deployed bundle (scripts/build/zod/) still speaks English: a malformed admin
+ * The trimmed zod in the deployed bundle (scripts/build/stand-ins/) still speaks English: a malformed admin
  * request to the bundle is answered with exactly the message unpatched zod gives in Node. A harness
  * check, not a measurement: it throws, and the bench exits 1, if the trimming ever changes a 422 text.
  */
@@ -14,6 +14,6 @@ export async function checkBundleSpeaksEnglish(operator: GatewayClient): Promise
   const { errors } = (await response.json()) as { errors?: { path: string; message: string }[] };
   const message = errors?.find((error) => error.path === "name")?.message;
   if (!expected || message !== expected) {
-    throw new Error(`the deployed bundle's 422 says ${JSON.stringify(message)} where zod says ${JSON.stringify(expected)}: check scripts/build/zod/`);
+    throw new Error(`the deployed bundle's 422 says ${JSON.stringify(message)} where zod says ${JSON.stringify(expected)}: check scripts/build/stand-ins/`);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Bundle size: the bytes `wrangler deploy` would upload with the repository's wrangler.toml (which
- * minifies and trims zod: scripts/build/zod/README.md), raw and gzip (node:zlib, default level), against
+ * minifies and trims zod: scripts/build/stand-ins/README.md), raw and gzip (node:zlib, default level), against
  * the issue's budget, and where those bytes come from. Cloudflare limits Workers by
  * their compressed size, and cold starts grow with the script V8 has to parse, so both figures matter.
  * Contributors come from esbuild's metafile (written by wrangler itself with --metafile): each input's

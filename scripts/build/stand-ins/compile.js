@@ -9,12 +9,12 @@ export class ZodCompileUnsupportedError extends Error {
   name = "ZodCompileUnsupportedError";
 }
 export function compile(schema, options) {
-  if (options?.strict) throw new ZodCompileUnsupportedError("z.compile is not in this bundle (scripts/build/zod)");
+  if (options?.strict) throw new ZodCompileUnsupportedError("z.compile is not in this bundle (scripts/build/stand-ins)");
   return schema;
 }
 export function withParser() {
-  throw new ZodCompileUnsupportedError("z.withParser is not in this bundle (scripts/build/zod)");
+  throw new ZodCompileUnsupportedError("z.withParser is not in this bundle (scripts/build/stand-ins)");
 }
 export function compileFn() {
-  throw new ZodCompileUnsupportedError("z.compile is not in this bundle (scripts/build/zod)");
+  throw new ZodCompileUnsupportedError("z.compile is not in this bundle (scripts/build/stand-ins)");
 }
