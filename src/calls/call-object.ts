@@ -117,6 +117,9 @@ export class CallObject extends DurableObject<Env> {
     super(ctx, env);
     this.store = new CallStore(ctx.storage.sql);
     this.retention = retentionMs(env.CALL_RETENTION_DAYS);
+    // An object that never stored a call has no alarm (retention's deleteAll removes it with the rest),
+    // so a new call's first alarm is set without asking storage first.
+    if (!this.store.current()) this.alarmAt = null;
   }
 
   // ── RPC ─────────────────────────────────────────────────────────────────────────────────────────
