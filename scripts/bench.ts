@@ -103,7 +103,7 @@ async function measureAll(measurements: Measurement[]): Promise<number> {
   teardown.add("storm client", () => stormTarget.close());
 
   try {
-    await step("end-to-end overhead", measurements, () => measureEndToEnd(stack.gateway, stack.bare, provider, quick));
+    await step("end-to-end overhead", measurements, () => measureEndToEnd(stack.gateway, stack.bare, stack.floor, provider, quick));
     await step("duplicate storm", measurements, () => measureDuplicateStorm(stormTarget, stack.tenantKey, provider, quick));
     await step("growth", measurements, () => measureGrowth({ ...stack, seedPolicyRules: SEED_POLICY_RULES }, quick));
     await step("storage medium", measurements, () =>

@@ -5,6 +5,11 @@
  * new Durable Object), so this is the path a real hangup takes: authenticate, validate, read the
  * connection, decide the policy, create the call's object, record "pending", ask the connection's
  * circuit breaker, open the credentials, call the provider, store the outcome.
+ *
+ * The platform floor (bench/floor-worker.js) runs the same way against the same bare Worker: the KV read,
+ * the new Durable Object, the SQLite writes, the alarms and the index report that a hangup with the
+ * gateway's guarantees needs whatever code does them. Gateway over floor is what the gateway's own code
+ * costs; floor over bare is what the platform (locally: Miniflare's simulators too) costs.
  */
 import type { FakeProvider } from "./fake-provider";
 import type { Side } from "./hangup-sides";
@@ -23,6 +28,11 @@ const PLANS: Record<"full" | "quick", RoundPlan[]> = {
     { concurrency: 64, rounds: 2, requestsPerRound: 64 },
   ],
 };
+/** The floor against the bare Worker: the same concurrencies, half the rounds (it is a reference, not a budget). */
+function floorPlan(plan: RoundPlan): RoundPlan {
+  return { ...plan, rounds: Math.max(2, Math.ceil(plan.rounds / 2)) };
+}
+
 /** Before measuring: JIT, connection pools, the policy and key caches, on both sides. */
 const WARMUP: Record<"full" | "quick", RoundPlan> = {
   full: { concurrency: 16, rounds: 2, requestsPerRound: 100 },
@@ -52,28 +62,36 @@ function cpu(value: number | null): string {
   return value === null ? "n/a" : ms(value);
 }
 
-export async function measureEndToEnd(gateway: Side, bare: Side, provider: FakeProvider, quick: boolean): Promise<Measurement> {
+export async function measureEndToEnd(gateway: Side, bare: Side, floor: Side, provider: FakeProvider, quick: boolean): Promise<Measurement> {
   const warmup = quick ? WARMUP.quick : WARMUP.full;
   await compareInterleaved(gateway, bare, warmup);
+  await compareInterleaved(floor, bare, floorPlan(warmup));
   const upstreamBefore = provider.totalHangups();
-  const callsBefore = gateway.calls + bare.calls;
+  const sentSoFar = () => gateway.calls + bare.calls + floor.calls;
+  const callsBefore = sentSoFar();
 
   const comparisons: Comparison[] = [];
-  for (const plan of quick ? PLANS.quick : PLANS.full) comparisons.push(await compareInterleaved(gateway, bare, plan));
+  const floors: Comparison[] = [];
+  for (const plan of quick ? PLANS.quick : PLANS.full) {
+    comparisons.push(await compareInterleaved(gateway, bare, plan));
+    floors.push(await compareInterleaved(floor, bare, floorPlan(plan)));
+  }
 
-  const sent = gateway.calls + bare.calls - callsBefore;
+  const sent = sentSoFar() - callsBefore;
   const upstream = provider.totalHangups() - upstreamBefore;
   if (upstream !== sent) throw new Error(`end-to-end: ${sent} hangups sent, but the provider received ${upstream}`);
 
   return {
     section: {
-      title: "End-to-end overhead: gateway against a bare pass-through Worker",
+      title: "End-to-end overhead: gateway against a bare pass-through Worker, and the platform floor",
       lead:
         `\`POST /v1/calls/{id}/hangup\`, a new call id every request, to the minified gateway bundle and to \`bench/passthrough-worker.js\` ` +
         `in one workerd (Miniflare, direct sockets), both in front of the fake Plivo on 127.0.0.1 answering 204 after ${provider.latencyMs} ms. ` +
         `Interleaved rounds per concurrency (order flipped each round), after ${warmup.rounds * warmup.requestsPerRound} warm-up requests per side. ` +
         `Latency is the client's: request written to last byte read, over keep-alive sockets. ` +
-        `CPU is workerd's (user + system, all threads, from /proc) during each side's rounds, per request.`,
+        `CPU is workerd's (user + system, all threads, from /proc) during each side's rounds, per request. ` +
+        `The second table is the platform floor (\`bench/floor-worker.js\`: one KV read, a new Durable Object, the pending round and the outcome ` +
+        `in SQLite, the safety-net alarm and its move to retention, one queue report written to D1, and no gateway code) against the same bare Worker.`,
       tables: [
         {
           header: ["concurrent", "requests per side", "gateway p50 ms", "gateway p99 ms", "bare p50 ms", "bare p99 ms", "p50 ratio", "p99 ratio", "added at p50 ms", "gateway req/s", "bare req/s", "gateway CPU ms/req", "bare CPU ms/req"],
@@ -97,6 +115,26 @@ export async function measureEndToEnd(gateway: Side, bare: Side, provider: FakeP
             ];
           }),
         },
+        {
+          header: ["concurrent", "requests per side", "floor p50 ms", "floor p99 ms", "floor p50 ÷ bare", "floor p99 ÷ bare", "gateway p50 ÷ floor", "floor CPU ms/req", "bare CPU ms/req", "gateway CPU over floor ms/req"],
+          rows: floors.map((comparison, i) => {
+            const { subject: f, baseline: b } = comparison;
+            const { p50, p99 } = ratios(comparison);
+            const g = comparisons[i]!.subject;
+            return [
+              String(comparison.concurrency),
+              whole(f.requests),
+              ms(f.latency.p50),
+              ms(f.latency.p99),
+              times(p50),
+              times(p99),
+              times(g.latency.p50 / f.latency.p50),
+              cpu(f.cpuMsPerRequest),
+              cpu(b.cpuMsPerRequest),
+              g.cpuMsPerRequest === null || f.cpuMsPerRequest === null ? "n/a" : ms(g.cpuMsPerRequest - f.cpuMsPerRequest),
+            ];
+          }),
+        },
       ],
       notes: [
         `Every request reached the provider exactly once (${whole(upstream)} hangups sent, ${whole(upstream)} received).`,
@@ -107,6 +145,6 @@ export async function measureEndToEnd(gateway: Side, bare: Side, provider: FakeP
       ],
     },
     checks: quick ? [] : checks(comparisons),
-    raw: comparisons,
+    raw: { gateway: comparisons, floor: floors },
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The things compared end to end, behind one interface: hang up a new call through the gateway, or
- * through the bare pass-through Worker. Both receive the identical request (path, headers, body), so
- * the client's own work is the same on both sides. Each checks its answer: a benchmark that silently
+ * The things compared end to end, behind one interface: hang up a new call through the gateway, through
+ * the bare pass-through Worker, or through the platform floor (bench/floor-worker.js). All receive the
+ * identical request (path, headers, body), so the client's own work is the same on every side. Each checks its answer: a benchmark that silently
  * timed 401s or provider failures would report a fast gateway that does nothing.
  */
 import type { Exchange, HttpTarget } from "./http-client";
@@ -57,6 +57,14 @@ const json = (exchange: Exchange) => JSON.parse(exchange.body) as Record<string,
 /** The gateway: 200 with the outcome `terminated`. */
 export function gatewaySide(name: string, target: HttpTarget, tenantKey: string, workerdPid: number | null): Side {
   return side(name, target, tenantKey, workerdPid, new ObjectPacer(), (exchange) => exchange.status === 200 && json(exchange).status === "terminated");
+}
+
+/**
+ * The platform floor: 200 saying the provider answered 204. Its calls open Durable Objects in the same
+ * workerd as the gateway's, so it is paced by the gateway's pacer.
+ */
+export function floorSide(target: HttpTarget, tenantKey: string, workerdPid: number | null, pacer: ObjectPacer): Side {
+  return side("floor", target, tenantKey, workerdPid, pacer, (exchange) => exchange.status === 200 && json(exchange).provider_status === 204);
 }
 
 /** The bare pass-through Worker: 200 saying the provider answered 204. */

@@ -6,7 +6,7 @@
 import type { PolicyDocument } from "../../src/policy/schema";
 import { FAKE_AUTH_ID, FAKE_AUTH_TOKEN, type FakeProvider } from "./fake-provider";
 import type { GatewayBuild } from "../lib/gateway-build";
-import { gatewaySide, passthroughSide, type Side } from "./hangup-sides";
+import { floorSide, gatewaySide, passthroughSide, type Side } from "./hangup-sides";
 import { gatewayClient, type GatewayClient } from "../lib/gateway-client";
 import { httpTarget, type HttpTarget } from "./http-client";
 import { seedGateway } from "./seed";
@@ -24,6 +24,8 @@ export interface Stack {
   tenantKey: string;
   gateway: Side;
   bare: Side;
+  /** The platform floor (bench/floor-worker.js), paced with the gateway: both open a Durable Object per call. */
+  floor: Side;
 }
 
 export async function startStack(options: {
@@ -49,18 +51,22 @@ export async function startStack(options: {
   options.teardown.add(`workerd (${options.name})`, () => runtime.close());
   const gatewayTarget = httpTarget(runtime.gatewayUrl, MAX_SOCKETS);
   const bareTarget = httpTarget(runtime.passthroughUrl!, MAX_SOCKETS);
+  const floorTarget = httpTarget(runtime.floorUrl!, MAX_SOCKETS);
   options.teardown.add(`clients (${options.name})`, () => {
     gatewayTarget.close();
     bareTarget.close();
+    floorTarget.close();
   });
   const operator = gatewayClient(runtime.gatewayUrl, { adminToken: runtime.adminToken });
   const { tenantKey } = await seedGateway(operator, options.provider.url, options.policy);
+  const gateway = gatewaySide(options.name, gatewayTarget, tenantKey, runtime.workerdPid);
   return {
     runtime,
     gatewayTarget,
     operator,
     tenantKey,
-    gateway: gatewaySide(options.name, gatewayTarget, tenantKey, runtime.workerdPid),
+    gateway,
     bare: passthroughSide(bareTarget, tenantKey, runtime.workerdPid),
+    floor: floorSide(floorTarget, tenantKey, runtime.workerdPid, gateway.pacer!),
   };
 }

@@ -1,10 +1,11 @@
 /**
  * The one way scripts run the gateway locally (the bench, the load run, the profiler): the bundle
  * `wrangler deploy --dry-run` builds (./gateway-build.ts), in workerd, through Miniflare's programmatic
- * API, with state in a directory the caller owns. Optionally the bare pass-through Worker
- * (bench/passthrough-worker.js) runs in the same workerd process, so the two share the runtime, the CPU
- * and whatever else the machine does at that moment, which is what makes their ratio meaningful. Each
- * Worker gets its own direct socket on 127.0.0.1: nothing of Miniflare's routing sits in front of either.
+ * API, with state in a directory the caller owns. Optionally the bench's two baselines run in the same
+ * workerd process, the bare pass-through Worker (bench/passthrough-worker.js) and the platform floor
+ * (bench/floor-worker.js), so all three share the runtime, the CPU and whatever else the machine does at
+ * that moment, which is what makes their ratios meaningful. Each Worker gets its own direct socket on
+ * 127.0.0.1: nothing of Miniflare's routing sits in front of any.
  *
  * The gateway's bindings come from wrangler.toml through wrangler's own translation
  * (`unstable_getMiniflareWorkerOptions`), so a binding added there (a Durable Object, a queue, a rate
@@ -29,10 +30,12 @@ import type { GatewayBuild } from "./gateway-build";
 import type { StorageStats } from "../../src/calls/call-object";
 
 const PASSTHROUGH_SCRIPT = resolve("bench/passthrough-worker.js");
+const FLOOR_SCRIPT = resolve("bench/floor-worker.js");
 const WRANGLER_CONFIG = "wrangler.toml";
 const UNREACHABLE_RATE_LIMIT = 1_000_000_000;
 const GATEWAY = "gateway";
 const PASSTHROUGH = "passthrough";
+const FLOOR = "floor";
 const KV_BINDING = "GATEWAY_KV";
 const KV_COUNTER_PATH = "/__local-gateway/kv-reads";
 export const COUNTING_ENTRY = "kv-counting-entry.js";
@@ -51,7 +54,7 @@ export interface LocalGatewayOptions {
   storageDir: string;
   /** Requests per tenant per minute; by default out of any run's reach. */
   tenantRateLimitPerMinute?: number;
-  /** Also run the bare pass-through Worker, in front of this provider. */
+  /** Also run the baselines (the bare pass-through Worker and the platform floor), in front of this provider. */
   passthrough?: { providerUrl: string; auth: { auth_id: string; auth_token: string } };
   /** Open workerd's DevTools endpoint (for profiles). */
   inspect?: boolean;
@@ -62,6 +65,8 @@ export interface LocalGateway {
   gatewayUrl: string;
   /** null unless started with `passthrough`. */
   passthroughUrl: string | null;
+  /** The platform floor (bench/floor-worker.js); null unless started with `passthrough`. */
+  floorUrl: string | null;
   adminToken: string;
   /** The workerd process (for its memory and CPU), or null where /proc is not available. */
   workerdPid: number | null;
@@ -170,15 +175,25 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     },
   ];
   if (options.passthrough) {
-    workers.push({
-      name: PASSTHROUGH,
+    const baseline = {
       modules: true,
-      scriptPath: PASSTHROUGH_SCRIPT,
       // The same runtime behaviour as the gateway's.
       compatibilityDate: configured.compatibilityDate,
       compatibilityFlags: configured.compatibilityFlags,
       bindings: { PROVIDER_URL: options.passthrough.providerUrl, AUTH_ID: options.passthrough.auth.auth_id, AUTH_TOKEN: options.passthrough.auth.auth_token },
       unsafeDirectSockets: directSocket,
+    } satisfies WorkerOptions;
+    workers.push({ ...baseline, name: PASSTHROUGH, scriptPath: PASSTHROUGH_SCRIPT });
+    workers.push({
+      ...baseline,
+      name: FLOOR,
+      scriptPath: FLOOR_SCRIPT,
+      kvNamespaces: ["FLOOR_KV"],
+      durableObjects: { FLOOR_CALLS: { className: "FloorCall", useSQLite: true } },
+      // The gateway's own consumer settings (wrangler.toml): batches of up to 100, or what came within 1 s.
+      queueProducers: { FLOOR_INDEX: { queueName: "floor-index" } },
+      queueConsumers: { "floor-index": { maxBatchSize: 100, maxBatchTimeout: 1 } },
+      d1Databases: ["FLOOR_DB"],
     });
   }
   const mf = new Miniflare({
@@ -194,6 +209,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   try {
     const gatewayUrl = (await mf.unsafeGetDirectURL(GATEWAY)).origin;
     const passthroughUrl = options.passthrough ? (await mf.unsafeGetDirectURL(PASSTHROUGH)).origin : null;
+    const floorUrl = options.passthrough ? (await mf.unsafeGetDirectURL(FLOOR)).origin : null;
     // Ours is the workerd child that was not there before (a bench may run two at once).
     const workerdPid = childProcesses("workerd").find((pid) => !workerdBefore.has(pid)) ?? null;
     const inspectorUrl = options.inspect ? (await mf.getInspectorURL()).href.replace(/^ws:/, "http:").replace(/\/$/, "") : null;
@@ -201,6 +217,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     return {
       gatewayUrl,
       passthroughUrl,
+      floorUrl,
       adminToken,
       workerdPid,
       rssAtStartBytes: workerdPid === null ? null : (processMemory(workerdPid)?.rssBytes ?? null),
