@@ -1,6 +1,6 @@
 /**
  * The call index and bulk hangups, measured through the real parts: the gateway bundle in workerd
- * (Miniflare) with its own CALL_INDEX queue, consumer and D1 database, fed through the queue's producer
+ * with its own CALL_INDEX queue, consumer and D1 database, fed through the queue's producer
  * exactly as call objects feed it, read back over HTTP as a client reads it.
  *
  * - ingest: call changes (whole-entry reports) per second for one tenant, from the first send to the
@@ -9,18 +9,15 @@
  *   against the alternative the schema did not take (json_each over every entry);
  * - bulk: calls stopped per second on the sandbox, and on the fake Plivo at its pace (./pacing.ts).
  *
- * It runs its own workerd so nothing it seeds (100,000 calls) weighs on the other measurements.
+ * It runs its own workerd (through the scripts' one launcher, ../lib/local-gateway.ts) so nothing it seeds
+ * (100,000 calls) weighs on the other measurements.
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import type { Readable } from "node:stream";
-import { Miniflare, type WorkerOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import type { CallIndexReport } from "../../src/call-index/report";
 import { hangupRate } from "../../src/bulk/pacing";
 import { FAKE_AUTH_ID, FAKE_AUTH_TOKEN, type FakeProvider } from "./fake-provider";
 import type { GatewayBuild } from "../lib/gateway-build";
+import { expectOk, gatewayClient } from "../lib/gateway-client";
+import { startLocalGateway, type LocalGateway } from "../lib/local-gateway";
 import { httpTarget, type HttpTarget } from "./http-client";
 import { ms, whole, type BudgetCheck, type Measurement, type Table } from "./report";
 import { summarize, type Summary } from "./stats";
@@ -37,75 +34,36 @@ const LIST_P50_BUDGET_MS = 20;
 const SEND_CONCURRENCY = 8;
 const DAY_MS = 86_400_000;
 
-/** The bindings as Miniflare hands them to Node (its own types; the scripts are not compiled against the Workers runtime's). */
-type Producer = Awaited<ReturnType<Miniflare["getQueueProducer"]>>;
-type Database = Awaited<ReturnType<Miniflare["getD1Database"]>>;
-
-type RateLimiterOptions = NonNullable<WorkerOptions["ratelimits"]>[string];
+/** The bindings as the launcher hands them to Node (Miniflare's types; the scripts are not compiled against the Workers runtime's). */
+type Producer = Awaited<ReturnType<LocalGateway["queueProducer"]>>;
+type Database = Awaited<ReturnType<LocalGateway["d1Database"]>>;
 
 interface IndexRuntime {
-  mf: Miniflare;
+  runtime: LocalGateway;
   target: HttpTarget;
-  adminToken: string;
-  recentOutput(): string;
 }
 
 async function startIndexRuntime(build: GatewayBuild, storageDir: string, teardown: Teardown): Promise<IndexRuntime> {
-  const adminToken = randomBytes(24).toString("base64url");
-  const { workerOptions: configured } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  const limiters: Record<string, RateLimiterOptions> = configured.ratelimits ?? {};
-  mkdirSync(storageDir, { recursive: true });
-  const output: string[] = [];
-  const mf = new Miniflare({
-    // Always drained (a full pipe would stall workerd at its next log line); the last lines are kept for errors.
-    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-      for (const stream of [stdout, stderr]) {
-        stream.on("data", (chunk: Buffer) => {
-          output.push(...chunk.toString("utf8").split("\n").filter((line) => line && !line.includes('"level":"info"')));
-          output.splice(0, Math.max(0, output.length - 40));
-        });
-      }
-    },
-    kvPersist: join(storageDir, "kv"),
-    durableObjectsPersist: join(storageDir, "durable-objects"),
-    d1Persist: join(storageDir, "d1"),
-    workers: [
-      {
-        ...configured,
-        name: "gateway",
-        modules: true,
-        scriptPath: build.scriptPath,
-        modulesRoot: dirname(build.scriptPath),
-        bindings: { ...unstable_readConfig({ config: "wrangler.toml" }).vars, ADMIN_TOKEN: adminToken, CREDENTIALS_KEY: randomBytes(32).toString("base64") },
-        ratelimits: Object.fromEntries(Object.entries(limiters).map(([name, l]) => [name, { ...l, simple: { ...l.simple, limit: 1_000_000_000 } }])),
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
-    ],
-  });
-  teardown.add("workerd (call index)", () => mf.dispose());
-  const url = await mf.unsafeGetDirectURL("gateway");
-  const target = httpTarget(url.origin, 16);
+  const runtime = await startLocalGateway({ build, storageDir });
+  teardown.add("workerd (call index)", () => runtime.close());
+  const target = httpTarget(runtime.gatewayUrl, 16);
   teardown.add("client (call index)", () => target.close());
-  return { mf, target, adminToken, recentOutput: () => output.join("\n") };
+  return { runtime, target };
 }
 
-async function expectStatus(target: HttpTarget, method: string, path: string, token: string, json: unknown, expected: number[]) {
-  const answer = await target.send(method, path, { headers: { authorization: `Bearer ${token}` }, json });
-  if (!expected.includes(answer.status)) throw new Error(`call index bench: ${method} ${path} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
-  return JSON.parse(answer.body || "null") as unknown;
-}
-
+/** The index's tenant, its key, and its two connections, through the admin API as an operator seeds them. */
 async function seedTenant(rt: IndexRuntime, providerUrl: string): Promise<string> {
-  await expectStatus(rt.target, "PUT", `/admin/tenants/${TENANT}`, rt.adminToken, { name: "Call index bench" }, [200, 201]);
-  const { key } = (await expectStatus(rt.target, "POST", `/admin/tenants/${TENANT}/keys`, rt.adminToken, { name: "bench" }, [201])) as { key: string };
-  await expectStatus(rt.target, "PUT", `/admin/tenants/${TENANT}/connections/sandbox`, rt.adminToken, { provider: "sandbox", credentials: {} }, [200, 201]);
-  await expectStatus(
-    rt.target,
-    "PUT",
-    `/admin/tenants/${TENANT}/connections/plivo-main`,
-    rt.adminToken,
-    { provider: "plivo", credentials: { auth_id: FAKE_AUTH_ID, auth_token: FAKE_AUTH_TOKEN }, base_url: providerUrl },
-    [200, 201],
+  const operator = gatewayClient(rt.runtime.gatewayUrl, { adminToken: rt.runtime.adminToken });
+  const tenant = operator.admin.tenants[":tenant"];
+  await expectOk("seeding the tenant", tenant.$put({ param: { tenant: TENANT }, json: { name: "Call index bench" } }));
+  const { key } = await expectOk("seeding a key", tenant.keys.$post({ param: { tenant: TENANT }, json: { name: "bench" } }));
+  await expectOk("seeding the sandbox", tenant.connections[":connection"].$put({ param: { tenant: TENANT, connection: "sandbox" }, json: { provider: "sandbox", credentials: {} } }));
+  await expectOk(
+    "seeding plivo-main",
+    tenant.connections[":connection"].$put({
+      param: { tenant: TENANT, connection: "plivo-main" },
+      json: { provider: "plivo", credentials: { auth_id: FAKE_AUTH_ID, auth_token: FAKE_AUTH_TOKEN }, base_url: providerUrl },
+    }),
   );
   return key;
 }
@@ -260,7 +218,7 @@ export async function measureCallIndex(
   try {
     return await measureWith(rt, options, quick);
   } catch (error) {
-    const output = rt.recentOutput();
+    const output = rt.runtime.recentOutput();
     if (output) console.error(`\nworkerd's last output (call index):\n${output}`);
     throw error;
   }
@@ -269,8 +227,8 @@ export async function measureCallIndex(
 async function measureWith(rt: IndexRuntime, options: { provider: FakeProvider }, quick: boolean): Promise<Measurement> {
   const size = SIZES[quick ? "quick" : "full"];
   const key = await seedTenant(rt, options.provider.url);
-  const queue = await rt.mf.getQueueProducer("CALL_INDEX", "gateway");
-  const db = await rt.mf.getD1Database("CALL_INDEX_DB", "gateway");
+  const queue = await rt.runtime.queueProducer("CALL_INDEX");
+  const db = await rt.runtime.d1Database("CALL_INDEX_DB");
   const now = Date.now();
 
   // Ingest: first reports of `indexed` calls, then a second version of `updates` of them.

@@ -82,6 +82,10 @@ export interface LocalGateway {
   storageStats(objectName: string): Promise<StorageStats>;
   /** The id (hex) of the CALLS object of that name: its SQLite file is named after it. */
   callObjectId(objectName: string): Promise<string>;
+  /** The gateway's queue producer of that binding (CALL_INDEX), to feed its consumer as call objects do. */
+  queueProducer(binding: string): ReturnType<Miniflare["getQueueProducer"]>;
+  /** The gateway's D1 database of that binding (CALL_INDEX_DB). */
+  d1Database(binding: string): ReturnType<Miniflare["getD1Database"]>;
   recentOutput(): string;
   close(): Promise<void>;
 }
@@ -204,6 +208,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     },
     kvPersist: join(options.storageDir, "kv"),
     durableObjectsPersist: durableObjectDir,
+    d1Persist: join(options.storageDir, "d1"),
     workers,
   });
   try {
@@ -238,6 +243,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       async callObjectId(objectName) {
         return (await callObjects()).idFromName(objectName).toString();
       },
+      queueProducer: (binding) => mf.getQueueProducer(binding, GATEWAY),
+      d1Database: (binding) => mf.getD1Database(binding, GATEWAY),
       recentOutput: () => output.join("\n"),
       close: () => mf.dispose(),
     };
