@@ -1,7 +1,8 @@
 /** Request and response schemas of `GET /v1/calls` (also its OpenAPI document). */
 import { z } from "@hono/zod-openapi";
 import { Id, IsoDateTime } from "../http/schemas";
-import { HangupSource, OutcomeStatus } from "../vocabulary";
+import { OutcomeStatus } from "../vocabulary";
+import { CallIndexReportSchema } from "./report";
 
 export const MAX_LIST_LIMIT = 500;
 export const DEFAULT_LIST_LIMIT = 50;
@@ -31,21 +32,11 @@ export const ListCallsQuery = z
     path: ["since"],
   });
 
-export const ListedCallSchema = z
-  .object({
-    call_id: z.string(),
-    connection: z.string(),
-    provider: z.string(),
-    state: z.enum(["live", "ended"]),
-    registered: z.boolean(),
-    started_at: z.string().nullable(),
-    to: z.string().nullable(),
-    flags: z.array(z.string()),
-    hangup_status: OutcomeStatus.nullable(),
-    hangup_source: HangupSource.nullable().openapi({ description: "Who asked for the latest hangup round: api, policy or bulk" }),
-    hangup_reason: z.string().nullable().openapi({ description: "Its reason; a policy hangup's is policy:<rule id>" }),
-    created_at: z.string(),
-    updated_at: z.string(),
+/** A call as the list shows it: its index entry without what only the index needs (tenant, version). */
+export const ListedCallSchema = CallIndexReportSchema.omit({ tenant: true, version: true, deleted: true })
+  .extend({
+    hangup_source: CallIndexReportSchema.shape.hangup_source.openapi({ description: "Who asked for the latest hangup round: api, policy or bulk" }),
+    hangup_reason: CallIndexReportSchema.shape.hangup_reason.openapi({ description: "Its reason; a policy hangup's is policy:<rule id>" }),
   })
   .openapi("ListedCall");
 
