@@ -8,14 +8,14 @@
  *   hangup of that call;
  * - events in one call's record: each status callback from the provider appends one, and reading the
  *   record returns them all;
- * - policy size: up to the largest document the admin API accepts (its 64 KiB body limit), the sizes
+ * - policy size: up to the largest document the admin API accepts (its 2 MiB policy body limit), the sizes
  *   taking turns rather than being compared with the bare Worker;
  * - concurrency: up to 256 requests in flight.
  *
  * Memory is workerd's resident set (see ./process-stats.ts for what it covers) and the apparent size
  * of the call objects' SQLite files (kept on tmpfs by the bench, so they are memory too).
  */
-import { MAX_BODY_BYTES } from "../../src/http/guards";
+import { MAX_POLICY_BODY_BYTES } from "../../src/http/guards";
 import { runLoad, type Exchange } from "./http-client";
 import { compareInterleaved, ratios, type Comparison, type RoundPlan } from "./interleave";
 import { BENCH_CONNECTION, largestPolicyWithin, realisticPolicy } from "./policy-fixtures";
@@ -213,11 +213,11 @@ async function eventsAxis(context: GrowthContext, settings: Settings): Promise<{
 }
 
 /**
- * The same hangups under policies of different sizes, taking turns (10, 100, 675, 675, 100, 10, …) so
+ * The same hangups under policies of different sizes, taking turns (10, 100, largest, largest, 100, 10, …) so
  * that a machine getting busier is not read as a larger policy costing more.
  */
 async function policyAxis(context: GrowthContext, settings: Settings, quick: boolean): Promise<{ table: Table; raw: unknown[]; largest: number }> {
-  const largest = largestPolicyWithin(MAX_BODY_BYTES);
+  const largest = largestPolicyWithin(MAX_POLICY_BODY_BYTES);
   const sizes = quick ? [10, largest.ruleCount] : [10, context.seedPolicyRules, largest.ruleCount];
   const documents = new Map(sizes.map((ruleCount) => [ruleCount, realisticPolicy(ruleCount)]));
   const latencies = new Map(sizes.map((ruleCount) => [ruleCount, [] as number[]]));
@@ -289,7 +289,7 @@ export async function measureGrowth(context: GrowthContext, quick: boolean): Pro
           "workerd closes an object 10 to 20 s after its last event, so most of these are on disk, not open (see ./object-pacing.ts).",
         "Rows in one object: each hangup of an already hung-up call with a new Idempotency-Key adds one row and is answered from the stored outcome; the control object holds a handful.",
         `Events: two registered calls on a TryVox connection (\`${EVENTS_CONNECTION}\`, callbacks \`unsigned-ok\`); in-progress status callbacks add one event each to the grown call; the record and a callback are timed for both, alternately.`,
-        `Policy size: the largest document the admin API accepts is ${whole(policy.largest)} rules of this shape (${kib(MAX_BODY_BYTES)} body limit); 10,000 rules can only be measured in node (above).`,
+        `Policy size: the largest document the admin API accepts is ${whole(policy.largest)} rules of this shape (${kib(MAX_POLICY_BODY_BYTES)} policy body limit); 10,000 rules can only be measured in node (above).`,
       ],
     },
     checks: [],
