@@ -229,6 +229,19 @@ describe("webhook secrets", () => {
     await admin("PUT", "/admin/tenants/keeper", { webhook: { url: "https://example.com/b", secret: replacement } });
     expect(await storedSecret("keeper")).toBe(replacement);
   });
+
+  it("webhook: null removes the webhook and its secret; a webhook set again gets a new secret", async () => {
+    const first = await (await admin("PUT", "/admin/tenants/unhooked", { name: "Unhooked", webhook: { url: "https://example.com/a" } })).json<{ webhook: { secret: string } }>();
+    const res = await admin("PUT", "/admin/tenants/unhooked", { webhook: null });
+    expect(res.status).toBe(200);
+    expect(await res.json()).not.toHaveProperty("webhook");
+    expect(await (await admin("GET", "/admin/tenants/unhooked")).json()).toMatchObject({ id: "unhooked", name: "Unhooked" });
+    expect((await readTenant(env, "unhooked"))?.webhook).toBeUndefined();
+
+    const again = await (await admin("PUT", "/admin/tenants/unhooked", { webhook: { url: "https://example.com/b" } })).json<{ webhook: { secret: string } }>();
+    expect(again.webhook.secret).toMatch(/^whsec_/);
+    expect(again.webhook.secret).not.toBe(first.webhook.secret);
+  });
 });
 
 describe("key listing", () => {

@@ -1,7 +1,8 @@
 /**
  * PUT /admin/tenants/{tenant}: create or update a tenant. A PUT changes only the fields it names: the
  * webhook secret is kept unless a new one is given, and generated (`whsec_…`, shown in this answer
- * only, stored sealed) only when a webhook is set without one and the tenant had none. `disabled`
+ * only, stored sealed) only when a webhook is set without one and the tenant had none; `webhook: null`
+ * removes the webhook and its secret (outcomes not yet delivered are then settled as not configured). `disabled`
  * stops or restores all of the tenant's keys (the flag is copied into each key's record).
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -59,7 +60,9 @@ const TenantBody = z
           .openapi({ description: "Kept by later PUTs that give none; generated when the tenant has none" }),
       })
       .strict()
-      .optional(),
+      .nullable()
+      .optional()
+      .openapi({ description: "null removes the tenant's webhook and its secret" }),
     disabled: z.boolean().optional().openapi({ description: "true: every key of the tenant answers 401 until set false again; its watched calls stay enforced" }),
   })
   .strict()
@@ -132,7 +135,9 @@ export const tenantRoutes = createRouter().openapi(putTenantRoute, async (c) => 
 
   let generatedSecret: string | undefined;
   let webhook = existing?.webhook;
-  if (body.webhook) {
+  if (body.webhook === null) {
+    webhook = undefined;
+  } else if (body.webhook) {
     // The secret is replaced only when one is given, and generated only when there is none to keep.
     const secret = body.webhook.secret
       ? await sealWebhookSecret(c.env, tenant, body.webhook.secret)
