@@ -163,6 +163,26 @@ describe("jobs", () => {
     expect(JSON.stringify(record)).toContain("fraud sweep");
   });
 
+  it("spares a call its own record shows protected, even where the index it was selected from did not", async () => {
+    // The call is registered to an emergency number; the index's entry for it is stale (a report from
+    // before its details, with a version that wins), so the selection sees an ordinary call.
+    const callId = `stale-index-${crypto.randomUUID()}`;
+    const registered = await asTenant(acme.key, "POST", "/v1/calls", { call_id: callId, connection: "plivo", to: "+19115550123" });
+    expect(registered.status).toBe(201);
+    await feed([report("acme", callId, { connection: "plivo", provider: "plivo", flags: ["stale-index"], to: "+14155550100", version: Date.now() + 3_600_000 })]);
+    await waitForList(acme.key, "flag=stale-index", (calls) => calls.length === 1);
+
+    const res = await bulk(acme.key, { connection: "plivo", match: { flags: ["stale-index"] }, reason: "sweep" });
+    expect(res.status).toBe(202);
+    const accepted = await res.json<{ id: string; matched: number; protected: number }>();
+    expect(accepted).toMatchObject({ matched: 1, protected: 0 });
+
+    expect(await untilCompleted(acme.key, accepted.id)).toMatchObject({ matched: 0, protected: 1, done: 0 });
+    expect(await requestsPerCall([callId])).toEqual([0]);
+    const record = await (await getCall(acme.key, callId, "plivo")).json<{ state: string; hangup: unknown }>();
+    expect(record).toMatchObject({ state: "live", hangup: null });
+  });
+
   it("progress is readable while the job works through its calls", async () => {
     const n = 150;
     const ids = Array.from({ length: n }, (_, i) => `live-progress-${i}-${crypto.randomUUID()}`);

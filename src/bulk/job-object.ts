@@ -6,7 +6,8 @@
  * - start: walks the selection once (the snapshot), stores every target and the protected ones, and
  *   sets the alarm. Nothing is stored if the tenant's hangups are denied.
  * - alarm: hangs up pending targets through each call's own object (the exactly-once hangup, source
- *   "bulk"), paced per connection (./pacing.ts), storing each outcome as it arrives. A call hung up
+ *   "bulk"), paced per connection (./pacing.ts), storing each outcome as it arrives; a call its object
+ *   finds protected by then (its own details under the policy in force) is stored as protected. A call hung up
  *   twice by a resumed job reaches its provider once: the call object replays a final outcome and joins
  *   a round in flight.
  * - retention: a completed job's counts stay readable for CALL_RETENTION_DAYS, then its storage is deleted.
@@ -241,6 +242,7 @@ export class BulkHangupJob extends DurableObject<Env> {
       decision,
       source: "bulk",
     });
+    if (result.kind === "protected") return "protected";
     return result.kind === "outcome" ? result.outcome.status : "failed";
   }
 

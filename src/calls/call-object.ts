@@ -55,7 +55,9 @@ export interface HangupCommand extends CallIdentity {
 
 export type HangupResult =
   | { kind: "outcome"; outcome: HangupOutcome; replayed: boolean }
-  | { kind: "idempotency_mismatch" };
+  | { kind: "idempotency_mismatch" }
+  /** A bulk hangup of a call the policy in force protects (judged on the call's own registered details): nothing was sent. */
+  | { kind: "protected"; decision: Decision };
 
 export interface RegisterCommand extends CallIdentity, CallDetails {
   /** Lower-case, distinct. */
@@ -125,6 +127,8 @@ export class CallObject extends DurableObject<Env> {
   // ── RPC ─────────────────────────────────────────────────────────────────────────────────────────
 
   async hangup(command: HangupCommand): Promise<HangupResult> {
+    // Read before anything else, so that what follows runs without an await up to the round's first write.
+    const protection = command.source === "bulk" ? await loadActivePolicy(this.env) : null;
     const now = Date.now();
     let call = this.store.current();
     const key = command.idempotency;
@@ -145,6 +149,13 @@ export class CallObject extends DurableObject<Env> {
       // Left by an object that died mid-round: the same operation again, so the provider can tell.
       this.save(appendEvent(call, { at: iso(now), type: "hangup.reconciling", data: { round: pending.n, reason: "a pending round was found with no request in flight" } }));
       return { kind: "outcome", outcome: await this.runRound(command.connection_record), replayed: false };
+    }
+
+    // A bulk job selected this call from the index, which may be behind the call (a flag or a policy
+    // published since): the call's own details under the policy in force now decide whether it is spared.
+    if (protection && call?.registered) {
+      const decision = evaluate(protection, watchEvent(call, now));
+      if (decision.protected) return { kind: "protected", decision };
     }
 
     call = startRound(call ?? newStoredCall(command, iso(now)), {

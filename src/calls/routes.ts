@@ -101,6 +101,8 @@ export const callRoutes = createRouter()
     if (result.kind === "idempotency_mismatch") {
       throw new ProblemError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request body.");
     }
+    // Only bulk hangups are judged on the call's protection; this route's are not (source "api").
+    if (result.kind === "protected") throw new ProblemError(403, "policy_denied", "A policy protects this call; nothing was sent to the provider.", { decision: result.decision });
     addLogFields(c, { outcome: result.outcome.status, replayed: result.replayed });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.outcome, 200);
