@@ -4,11 +4,11 @@
  * object's memory dropped mid-run, and still catches calls the index had not seen when it was accepted.
  * The calls are fed to the index through the real queue; the hangups go through the real call objects.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
-import type { JobStatus } from "../src/bulk/job-object";
+import { RETRY_STORAGE_KEY, type JobStatus } from "../src/bulk/job-object";
 import { feed, report, waitForList } from "./call-index-kit";
 import { admin, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, providerRequests, scriptProvider } from "./helpers";
 
@@ -181,6 +181,45 @@ describe("jobs", () => {
     expect(await requestsPerCall([callId])).toEqual([0]);
     const record = await (await getCall(acme.key, callId, "plivo")).json<{ state: string; hangup: unknown }>();
     expect(record).toMatchObject({ state: "live", hangup: null });
+  });
+
+  it("asks a call whose hangup failed again until it is final, and completes with the failure once its retry window is over", async () => {
+    const [recovers, staysDown] = await liveCalls(acme.key, "acme", 2, "bulk-retry");
+    // Every attempt of the first round fails (a provider outage); the next round finds it back up, except for one call.
+    await scriptProvider(recovers!, Array.from({ length: 4 }, () => ({ status: 503 })));
+    await scriptProvider(staysDown!, Array.from({ length: 8 }, () => ({ status: 503 })));
+    const { id } = await (await bulk(acme.key, { connection: "plivo", match: { flags: ["bulk-retry"] }, reason: "trunk down" })).json<{ id: string }>();
+    const job = env.BULK_HANGUPS.get(env.BULK_HANGUPS.idFromName(`acme/${id}`));
+
+    let status = await jobStatus(acme.key, id);
+    for (const started = Date.now(); status.retry_at === null && Date.now() - started < 25_000; status = await jobStatus(acme.key, id)) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(status).toMatchObject({ status: "running", outcomes: { terminated: 0, failed: 2 } });
+    // The first retry is due within 30 s, on the call objects' own schedule.
+    expect(Date.parse(status.retry_at!) - Date.now()).toBeLessThanOrEqual(30_000);
+
+    // The retry is due: its alarm hangs both up again, one round each.
+    const due = async () => {
+      await runInDurableObject(job, (_, state) => {
+        const retry = state.storage.kv.get<{ failures: number; next_at: number }>(RETRY_STORAGE_KEY)!;
+        state.storage.kv.put(RETRY_STORAGE_KEY, { ...retry, next_at: Date.now() - 1 });
+      });
+      await runDurableObjectAlarm(job);
+    };
+    await due();
+    status = await jobStatus(acme.key, id);
+    expect(status).toMatchObject({ status: "running", outcomes: { terminated: 1, failed: 1 } });
+    expect(status.retry_at).not.toBeNull();
+    expect(await requestsPerCall([recovers!, staysDown!])).toEqual([5, 8]);
+
+    // An hour after acceptance the job stops asking, and says so.
+    await runInDurableObject(job, (_, state) => {
+      state.storage.sql.exec("UPDATE job SET accepted_at = ?", new Date(Date.now() - 2 * 3_600_000).toISOString());
+    });
+    await due();
+    expect(await jobStatus(acme.key, id)).toMatchObject({ status: "completed", retry_at: null, outcomes: { terminated: 1, failed: 1 } });
+    expect(await requestsPerCall([staysDown!])).toEqual([8]);
   });
 
   it("progress is readable while the job works through its calls", async () => {

@@ -140,14 +140,15 @@ export function describeDecision(decision) {
   };
 }
 
-/** Bulk job progress in words. @param {{ matched: number, done: number, protected: number, status: string, outcomes: Record<string, number> }} job */
+/** Bulk job progress in words. @param {{ matched: number, done: number, protected: number, status: string, outcomes: Record<string, number>, retry_at?: string | null }} job */
 export function describeJob(job) {
   const outcomes = Object.entries(job.outcomes)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status.replace("_", " ")}`)
     .join(", ");
   const state = job.status === "completed" ? "Completed" : "Running";
-  return `${state}: ${job.done} of ${job.matched} calls done${outcomes ? ` (${outcomes})` : ""}; ${job.protected} protected, skipped.`;
+  const retry = job.retry_at ? ` Failed ones are tried again at ${job.retry_at}.` : "";
+  return `${state}: ${job.done} of ${job.matched} calls done${outcomes ? ` (${outcomes})` : ""}; ${job.protected} protected, skipped.${retry}`;
 }
 
 /**

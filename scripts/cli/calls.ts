@@ -33,7 +33,8 @@ export function progressBar(status: JobStatus): string {
   const total = Math.max(status.matched, 1);
   const filled = Math.round((Math.min(status.done, total) / total) * BAR_WIDTH);
   const outcomes = Object.entries(status.outcomes).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(", ");
-  return `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${status.done}/${status.matched}${outcomes ? ` (${outcomes})` : ""}`;
+  const retry = status.retry_at ? `; failed ones again at ${status.retry_at}` : "";
+  return `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${status.done}/${status.matched}${outcomes ? ` (${outcomes})` : ""}${retry}`;
 }
 
 export const callsList = defineCommand({

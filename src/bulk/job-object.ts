@@ -10,6 +10,10 @@
  *   finds protected by then (its own details under the policy in force) is stored as protected. A call hung up
  *   twice by a resumed job reaches its provider once: the call object replays a final outcome and joins
  *   a round in flight.
+ * - retries: a call whose hangup failed (a provider outage, an open circuit) is asked again, on the call
+ *   objects' own automatic schedule (the first within 30 s, then doubling, never more than 5 minutes
+ *   apart), for FAILED_RETRY_WINDOW_MS after acceptance; the job is completed once every call has a
+ *   final outcome or the window is over.
  * - retention: a completed job's counts stay readable for CALL_RETENTION_DAYS, then its storage is deleted.
  * - final pass: once the index's lag bound has passed since the job was accepted, the selection is walked
  *   again (calls first seen before acceptance only), so a call registered just before the job whose
@@ -24,6 +28,7 @@ import { loadActivePolicy } from "../policy/active";
 import type { Decision } from "../policy/types";
 import { retentionDays } from "../call-index/retention";
 import { getConnection, type ConnectionRecord } from "../tenants/store";
+import { nextAutomaticRetryAt } from "../calls/timings";
 import { MAX_IN_FLIGHT, Pacer } from "./pacing";
 import { hangupDecision } from "./protection";
 import type { JobStatusSchema } from "./schemas";
@@ -39,6 +44,16 @@ const SAFETY_ALARM_MS = 5_000;
 const RETRY_AFTER_ERROR_MS = 2_000;
 const PAGE = 50;
 const DAY_MS = 86_400_000;
+/** Failed hangups are asked again for this long after the job was accepted, then the job completes with them. */
+export const FAILED_RETRY_WINDOW_MS = 60 * 60_000;
+/** Where the object keeps its retry of failed targets (the synchronous KV of its SQLite storage). */
+export const RETRY_STORAGE_KEY = "retry";
+
+/** The retry of failed targets: how many runs of failures so far, and when the next is due (null: it is running). */
+interface RetryState {
+  failures: number;
+  next_at: number | null;
+}
 
 
 export interface JobSpec {
@@ -118,6 +133,7 @@ export class BulkHangupJob extends DurableObject<Env> {
   status(): JobStatus | null {
     const job = this.job();
     if (!job) return null;
+    const retry = this.ctx.storage.kv.get<RetryState>(RETRY_STORAGE_KEY);
     const counts = new Map<string, number>();
     for (const row of this.sql.exec<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM target GROUP BY status")) {
       counts.set(row.status, row.n);
@@ -134,6 +150,7 @@ export class BulkHangupJob extends DurableObject<Env> {
       denied,
       status: job.status,
       accepted_at: job.accepted_at,
+      retry_at: job.status === "running" && retry?.next_at ? new Date(retry.next_at).toISOString() : null,
     };
   }
 
@@ -166,9 +183,37 @@ export class BulkHangupJob extends DurableObject<Env> {
         await this.finalPass(job);
         continue;
       }
+      const retryAt = this.retryFailed(job);
+      if (retryAt === "now") continue;
+      if (retryAt !== null) return this.ctx.storage.setAlarm(retryAt);
       this.sql.exec("UPDATE job SET status = 'completed'");
       return this.ctx.storage.setAlarm(Date.now() + retentionDays(this.env) * DAY_MS);
     }
+  }
+
+  /**
+   * With every target tried: "now" when failed targets were just made pending again (their retry was
+   * due), the time of their next retry, or null when there is nothing left to retry (none failed, or
+   * the window is over).
+   */
+  private retryFailed(job: JobRow): "now" | number | null {
+    const failed = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM target WHERE status = 'failed'").one().n;
+    const windowEnd = Date.parse(job.accepted_at) + FAILED_RETRY_WINDOW_MS;
+    const now = Date.now();
+    if (!failed || now >= windowEnd) return null;
+    const retry = this.ctx.storage.kv.get<RetryState>(RETRY_STORAGE_KEY);
+    if (retry?.next_at != null && now >= retry.next_at) {
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec("UPDATE target SET status = 'pending' WHERE status = 'failed'");
+        this.ctx.storage.kv.put(RETRY_STORAGE_KEY, { ...retry, next_at: null } satisfies RetryState);
+      });
+      return "now";
+    }
+    if (retry?.next_at != null) return retry.next_at; // an alarm that ran early
+    const failures = (retry?.failures ?? 0) + 1;
+    const nextAt = Math.min(nextAutomaticRetryAt(failures, now, null), windowEnd);
+    this.ctx.storage.kv.put(RETRY_STORAGE_KEY, { failures, next_at: nextAt } satisfies RetryState);
+    return nextAt;
   }
 
   private job(): JobRow | null {

@@ -54,6 +54,10 @@ export const JobStatusSchema = z
     denied: z.number().int().openapi({ description: "Calls skipped because a policy published meanwhile denies the hangup" }),
     status: z.enum(["running", "completed"]),
     accepted_at: z.string(),
+    retry_at: z
+      .string()
+      .nullable()
+      .openapi({ description: "When the calls whose hangup failed are asked again (the job runs until each has a final outcome, for an hour at most); null when no retry is waiting" }),
   })
   .openapi("BulkHangupJob", {
     example: {
@@ -65,6 +69,7 @@ export const JobStatusSchema = z
       denied: 0,
       status: "running",
       accepted_at: "2026-05-01T10:00:00.000Z",
+      retry_at: "2026-05-01T10:02:30.000Z",
     },
   });
 
