@@ -48,7 +48,6 @@ const routes = app
   .route("/", callIndexRoutes)
   .route("/", bulkRoutes);
 
-
 app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
 app.onError(handleError);
 
