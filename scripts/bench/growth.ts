@@ -15,6 +15,8 @@
  * Memory is workerd's resident set (see ./process-stats.ts for what it covers) and the apparent size
  * of the call objects' SQLite files (kept on tmpfs by the bench, so they are memory too).
  */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { MAX_POLICY_BODY_BYTES } from "../../src/http/guards";
 import { runLoad, type Exchange } from "./http-client";
 import { compareInterleaved, ratios, type Comparison, type RoundPlan } from "./interleave";
@@ -78,9 +80,19 @@ async function fillObjects(context: GrowthContext, count: number): Promise<void>
   }
 }
 
+/**
+ * The call objects' own files: workerd keeps each Durable Object class in a directory of its own,
+ * named `<worker>-<class>` by Miniflare, so the platform floor's objects (and the health objects) are
+ * not counted as the gateway's calls.
+ */
+function callObjectFiles(runtime: Runtime): { bytes: number; files: number } {
+  const classDir = readdirSync(runtime.durableObjectDir).find((name) => name.endsWith("-CallObject"));
+  return directoryUsage(classDir ? join(runtime.durableObjectDir, classDir) : runtime.durableObjectDir);
+}
+
 function memory(runtime: Runtime): { rss: string; disk: { bytes: number; files: number } } {
   const workerd = runtime.workerdPid === null ? null : processMemory(runtime.workerdPid);
-  return { rss: workerd ? mib(workerd.rssBytes) : "n/a", disk: directoryUsage(runtime.durableObjectDir) };
+  return { rss: workerd ? mib(workerd.rssBytes) : "n/a", disk: callObjectFiles(runtime) };
 }
 
 function comparisonCells(comparison: Comparison): string[] {
