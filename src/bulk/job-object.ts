@@ -99,7 +99,8 @@ export class BulkHangupJob extends DurableObject<Env> {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS job (
       id TEXT PRIMARY KEY, tenant TEXT NOT NULL, criteria TEXT NOT NULL, reason TEXT NOT NULL, accepted_at TEXT NOT NULL,
       final_pass_at INTEGER NOT NULL, final_done INTEGER NOT NULL, status TEXT NOT NULL)`);
-    // status: 'pending', 'protected', 'denied' or the stored outcome's status.
+    // status: 'pending', 'protected', 'denied', the stored outcome's status, or 'retrying' (a failed one
+    // asked again, still counted as failed until its new outcome is stored, so progress never goes back).
     this.sql.exec(`CREATE TABLE IF NOT EXISTS target (
       connection TEXT NOT NULL, call_id TEXT NOT NULL, provider TEXT NOT NULL, status TEXT NOT NULL,
       PRIMARY KEY (connection, call_id))`);
@@ -139,6 +140,7 @@ export class BulkHangupJob extends DurableObject<Env> {
       counts.set(row.status, row.n);
     }
     const outcomes = Object.fromEntries(OUTCOME_STATUSES.map((status) => [status, counts.get(status) ?? 0])) as Record<OutcomeStatus, number>;
+    outcomes.failed += counts.get("retrying") ?? 0;
     const done = OUTCOME_STATUSES.reduce((sum, status) => sum + outcomes[status], 0);
     const denied = counts.get("denied") ?? 0;
     return {
@@ -204,7 +206,7 @@ export class BulkHangupJob extends DurableObject<Env> {
     const retry = this.ctx.storage.kv.get<RetryState>(RETRY_STORAGE_KEY);
     if (retry?.next_at != null && now >= retry.next_at) {
       this.ctx.storage.transactionSync(() => {
-        this.sql.exec("UPDATE target SET status = 'pending' WHERE status = 'failed'");
+        this.sql.exec("UPDATE target SET status = 'retrying' WHERE status = 'failed'");
         this.ctx.storage.kv.put(RETRY_STORAGE_KEY, { ...retry, next_at: null } satisfies RetryState);
       });
       return "now";
@@ -228,7 +230,7 @@ export class BulkHangupJob extends DurableObject<Env> {
 
   private pendingTargets(skip: Set<string>): TargetRow[] {
     const rows = this.sql
-      .exec<TargetRow>("SELECT connection, call_id, provider FROM target WHERE status = 'pending' ORDER BY connection, call_id LIMIT ?", PAGE + skip.size)
+      .exec<TargetRow>("SELECT connection, call_id, provider FROM target WHERE status IN ('pending', 'retrying') ORDER BY connection, call_id LIMIT ?", PAGE + skip.size)
       .toArray();
     return rows.filter((row) => !skip.has(targetKey(row))).slice(0, PAGE);
   }
@@ -292,7 +294,7 @@ export class BulkHangupJob extends DurableObject<Env> {
   }
 
   private store(target: TargetRow, status: string): void {
-    this.sql.exec("UPDATE target SET status = ? WHERE connection = ? AND call_id = ? AND status = 'pending'", status, target.connection, target.call_id);
+    this.sql.exec("UPDATE target SET status = ? WHERE connection = ? AND call_id = ? AND status IN ('pending', 'retrying')", status, target.connection, target.call_id);
   }
 }
 
