@@ -194,9 +194,9 @@ export class BulkHangupJob extends DurableObject<Env> {
   }
 
   /**
-   * With every target tried: "now" when failed targets were just made pending again (their retry was
-   * due), the time of their next retry, or null when there is nothing left to retry (none failed, or
-   * the window is over).
+   * With every target tried: "now" when the failed targets were just marked `retrying` for this run to
+   * ask again (their retry was due), the time of their next retry, or null when there is nothing left to
+   * retry (none failed, or the window is over).
    */
   private retryFailed(job: JobRow): "now" | number | null {
     const failed = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM target WHERE status = 'failed'").one().n;
