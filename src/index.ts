@@ -1,7 +1,6 @@
 /** The Worker: the HTTP app, and the Durable Object class that owns each call. */
 import { app } from "./app";
 import { consumeCallIndexBatch } from "./call-index/consumer";
-import type { Env } from "./env";
 
 export { CallObject } from "./calls/call-object";
 export { ConnectionHealth } from "./calls/connection-health";

@@ -9,9 +9,3 @@ export const kvKey = {
   activePolicy: () => "policy:active",
   policyVersion: (version: string) => `policy:version:${version}`,
 } as const;
-
-/** The Durable Object that owns one call: named by tenant, connection and call id together. */
-export function callObjectName(tenant: string, connection: string, callId: string): string {
-  // Tenant and connection ids cannot contain "/", so the name is unambiguous whatever the call id holds.
-  return `${tenant}/${connection}/${callId}`;
-}

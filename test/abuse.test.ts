@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { API_KEY_PREFIX } from "../src/auth/api-keys";
 import { RATE_LIMIT_PERIOD_SECONDS, limitTenantRate } from "../src/auth/rate-limit";
-import type { AppEnv } from "../src/env";
+import type { AppEnv } from "../src/http/app-env";
 import { handleError } from "../src/http/problem";
 import { asTenantDirect, fetchGateway } from "./gateway-fetch";
 import { asTenant, createConnection, createTenant, expectProblem, send } from "./helpers";

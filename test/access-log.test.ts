@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { app } from "../src/app";
+import type { MetricsBinding } from "../src/http/access-log";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { createConnection, createTenant, fakeProviderUrl, hangup, send, uniqueCallId } from "./helpers";
 
@@ -106,7 +107,7 @@ describe("Analytics Engine metrics", () => {
 
   it("writes nothing, and fails nothing, without the binding", async () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
-    expect(env.METRICS).toBeUndefined();
+    expect((env as MetricsBinding).METRICS).toBeUndefined();
     expect((await send("/healthz")).status).toBe(200);
   });
 });

@@ -7,8 +7,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { hashApiKey } from "../src/auth/api-keys";
-import { callStub } from "../src/calls/call-stub";
-import { toBase64 } from "../src/http/encoding";
+import { callObject } from "../src/objects";
+import { toBase64 } from "../src/bytes";
 import { kvKey } from "../src/storage-keys";
 import { openWebhookSecret, readTenant } from "../src/tenants/store";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
@@ -326,7 +326,7 @@ describe("disabled tenants", () => {
     let requests = await providerRequests(callId);
     for (let waited = 0; requests.length === 0 && waited < 5_000; waited += 250) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      if (waited >= 1_000) await runDurableObjectAlarm(callStub(env, "watched", "plivo", callId));
+      if (waited >= 1_000) await runDurableObjectAlarm(callObject(env, "watched", "plivo", callId));
       requests = await providerRequests(callId);
     }
     expect(requests.map((r) => r.method)).toEqual(["DELETE"]);

@@ -8,7 +8,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CallObject } from "../src/calls/call-object";
-import { callStub } from "../src/calls/call-stub";
+import { callObject } from "../src/objects";
 import { POLICY_RECHECK_MS } from "../src/calls/timings";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { ageCall as ageStoredCall, alarmInDays } from "./call-object-kit";
@@ -45,7 +45,7 @@ async function publish(document: unknown): Promise<void> {
 }
 
 function stub(callId: string): DurableObjectStub<CallObject> {
-  return callStub(env, "acme", "plivo", callId);
+  return callObject(env, "acme", "plivo", callId);
 }
 
 async function register(callId: string, extra: Record<string, unknown> = {}): Promise<CallRecord> {

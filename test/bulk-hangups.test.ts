@@ -11,6 +11,7 @@ import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { RETRY_STORAGE_KEY, type JobStatus } from "../src/bulk/job-object";
 import { feed, report, waitForList } from "./call-index-kit";
 import { admin, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, providerRequests, scriptProvider } from "./helpers";
+import { objectName } from "../src/objects";
 
 let acme: { key: string };
 let globex: { key: string };
@@ -189,7 +190,7 @@ describe("jobs", () => {
     await scriptProvider(recovers!, Array.from({ length: 4 }, () => ({ status: 503 })));
     await scriptProvider(staysDown!, Array.from({ length: 8 }, () => ({ status: 503 })));
     const { id } = await (await bulk(acme.key, { connection: "plivo", match: { flags: ["bulk-retry"] }, reason: "trunk down" })).json<{ id: string }>();
-    const job = env.BULK_HANGUPS.get(env.BULK_HANGUPS.idFromName(`acme/${id}`));
+    const job = env.BULK_HANGUPS.get(env.BULK_HANGUPS.idFromName(objectName.bulkJob("acme", id)));
 
     let status = await jobStatus(acme.key, id);
     for (const started = Date.now(); status.retry_at === null && Date.now() - started < 25_000; status = await jobStatus(acme.key, id)) {
@@ -253,7 +254,7 @@ describe("jobs", () => {
       if (Date.now() - started > 10_000) throw new Error("job made no progress");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const stub = env.BULK_HANGUPS.get(env.BULK_HANGUPS.idFromName(`acme/${id}`));
+    const stub = env.BULK_HANGUPS.get(env.BULK_HANGUPS.idFromName(objectName.bulkJob("acme", id)));
     await runInDurableObject(stub, (_, state) => state.abort("test: drop the job's memory")).catch(() => undefined);
     expect((await jobStatus(acme.key, id)).done).toBeLessThan(15);
     const final = await untilCompleted(acme.key, id);

@@ -6,7 +6,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ingestReports } from "../src/call-index/ingest";
-import { DEFAULT_RETENTION_DAYS, purgeCutoff, purgeExpired, RETENTION_MARGIN_DAYS } from "../src/call-index/retention";
+import { purgeCutoff, purgeExpired, RETENTION_MARGIN_DAYS } from "../src/call-index/retention";
+import { DEFAULT_RETENTION_DAYS } from "../src/config";
 import { asTenant, createConnection, createTenant, expectProblem, uniqueCallId } from "./helpers";
 import { feed, listAll, listPage, report, waitForList } from "./call-index-kit";
 

@@ -6,7 +6,7 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callStub } from "../src/calls/call-stub";
+import { callObject } from "../src/objects";
 import { editStoredCall } from "./call-object-kit";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { asTenant, createConnection, createTenant, fakeProviderUrl, getCall, hangup, uniqueCallId } from "./helpers";
@@ -19,7 +19,7 @@ beforeAll(async () => {
   await createConnection("acme", "plivo", "plivo", PLIVO_FAKE_AUTH, { base_url: fakeProviderUrl() });
 });
 
-const stub = (callId: string, connection = "sandbox") => callStub(env, "acme", connection, callId);
+const stub = (callId: string, connection = "sandbox") => callObject(env, "acme", connection, callId);
 
 describe("a plain hangup", () => {
   it("costs one row and a few statements, and its object stays small once settled", async () => {
@@ -131,7 +131,7 @@ describe("objects written by the first version", () => {
     expect(await again.json()).toMatchObject({ status: "terminated", round: 1, requested_at: at });
     const record = await (await getCall(key, callId, "plivo")).json<{ state: string; attempts: unknown[]; events: { type: string }[] }>();
     expect(record).toMatchObject({ state: "ended", attempts: [{ round: 1, n: 1, http_status: 204 }], events: [{ type: "hangup.completed" }] });
-    const tables = await runInDurableObject(callStub(env, "acme", "plivo", callId), (_, state) =>
+    const tables = await runInDurableObject(callObject(env, "acme", "plivo", callId), (_, state) =>
       state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'").toArray().map((t) => t.name),
     );
     expect(tables).toEqual(["call_record"]);

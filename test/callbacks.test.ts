@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { plivoCallbacks, plivoSigningString } from "../src/providers/plivo/callbacks";
 import { twilioCallbacks } from "../src/providers/twilio/callbacks";
 import type { CallbackRequest } from "../src/providers/callbacks/types";
-import { callStub } from "../src/calls/call-stub";
+import { callObject } from "../src/objects";
 import { app } from "../src/app";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { TELNYX_FAKE_AUTH } from "../src/providers/telnyx/fake";
@@ -133,7 +133,7 @@ describe("POST /callbacks/{tenant}/{connection}", () => {
     expect(after.state).toBe("ended");
     expect(after.events.map((e) => e.type)).toEqual(["call.registered", "callback.received", "call.ended"]);
     expect(after.events[2]?.data).toMatchObject({ source: "callback", status: "completed" });
-    expect(await alarmInDays(callStub(env, "acme", "twilio", callId))).toBeGreaterThan(29.9);
+    expect(await alarmInDays(callObject(env, "acme", "twilio", callId))).toBeGreaterThan(29.9);
   });
 
   it("a valid callback for a call in progress is acknowledged and only recorded", async () => {

@@ -8,7 +8,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BREAKER_STORAGE_KEY, CIRCUIT_OPEN_CODE, connectionHealthName } from "../src/calls/connection-health";
+import { BREAKER_STORAGE_KEY, CIRCUIT_OPEN_CODE } from "../src/calls/connection-health";
+import { objectName } from "../src/objects";
 import {
   CLOSED,
   DEFAULT_BREAKER_CONFIG,
@@ -169,7 +170,7 @@ async function failedHangup(connection: string): Promise<Outcome> {
 
 /** Lets the cool-down pass without waiting for it: the stored circuit's deadline moves into the past. */
 async function endCoolDown(tenant: string, connection: string): Promise<void> {
-  const stub = env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(connectionHealthName(tenant, connection)));
+  const stub = env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(objectName.connectionHealth(tenant, connection)));
   await runInDurableObject(stub, (_instance, state) => {
     const breaker = state.storage.kv.get<BreakerState>(BREAKER_STORAGE_KEY);
     expect(breaker?.state).toBe("open");

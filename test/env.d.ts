@@ -1,11 +1,8 @@
-// Types for `import { env, exports } from "cloudflare:workers"` in tests: the Worker's own bindings
-// (including what vitest.config.ts adds) and its main module's exports.
-type GatewayEnv = import("../src/env").Env;
-
+// Bindings the test pool adds to the Worker's own (worker-configuration.d.ts, from wrangler.toml) for
+// `import { env, exports } from "cloudflare:workers"` in tests.
 declare namespace Cloudflare {
-  interface Env extends GatewayEnv {}
-  interface GlobalProps {
-    mainModule: typeof import("../src/index");
-    durableNamespaces: "CallObject";
+  interface Env {
+    /** The fake provider server on 127.0.0.1 (test/global-setup.ts). */
+    FAKE_PROVIDER_URL?: string;
   }
 }

@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callStub } from "../src/calls/call-stub";
+import { callObject } from "../src/objects";
 import { POLICY_RECHECK_MS } from "../src/calls/timings";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import {
@@ -95,7 +95,7 @@ describe("registering a call", () => {
     expect(record.events.map((e) => e.type)).toEqual(["call.registered"]);
 
     // The next wake-up is the policy re-check, well before the deadline.
-    const alarm = await runInDurableObject(callStub(env, "acme", "plivo", callId), (_, state) => state.storage.getAlarm());
+    const alarm = await runInDurableObject(callObject(env, "acme", "plivo", callId), (_, state) => state.storage.getAlarm());
     expect(alarm).toBe(Date.parse(record.registration!.evaluated_at) + POLICY_RECHECK_MS);
     expect(await providerRequests(callId)).toHaveLength(0);
   });

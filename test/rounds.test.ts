@@ -8,8 +8,9 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BREAKER_STORAGE_KEY, connectionHealthName } from "../src/calls/connection-health";
-import { callStub } from "../src/calls/call-stub";
+import { BREAKER_STORAGE_KEY } from "../src/calls/connection-health";
+import { objectName } from "../src/objects";
+import { callObject } from "../src/objects";
 import { AUTO_RETRY_FIRST_MS, AUTO_RETRY_MAX_MS } from "../src/calls/timings";
 import { REFRESH_MS } from "../src/policy/active";
 import type { BreakerState } from "../src/calls/circuit-breaker";
@@ -51,7 +52,7 @@ beforeAll(async () => {
 });
 
 function stub(callId: string, connection = "plivo") {
-  return callStub(env, "acme", connection, callId);
+  return callObject(env, "acme", connection, callId);
 }
 
 async function record(callId: string, connection = "plivo"): Promise<CallRecord> {
@@ -186,7 +187,7 @@ describe("a watched call the policy must end", () => {
     const callId = uniqueCallId();
     const registered = await registerFraudCall(callId, "plivo-broken");
     expect(registered.hangup?.outcome).toMatchObject({ status: "failed", attempts: 0, provider_response: { code: "circuit_open" } });
-    const health = env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(connectionHealthName("acme", "plivo-broken")));
+    const health = env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(objectName.connectionHealth("acme", "plivo-broken")));
     const breaker = await runInDurableObject(health, (_, state) => state.storage.kv.get<BreakerState>(BREAKER_STORAGE_KEY));
     expect(breaker?.state).toBe("open");
     const retryAt = (breaker as Extract<BreakerState, { state: "open" }>).retryAt;
@@ -248,7 +249,7 @@ describe("outcome webhooks of rounds", () => {
     const res = await asTenant(hooked.key, "POST", "/v1/calls", { call_id: callId, connection: "plivo", flags: ["irsf"] });
     expect(res.status).toBe(201);
     // A stub does not outlive a restart: a fresh one for each step.
-    const hookedStub = () => callStub(env, "hooked", "plivo", callId);
+    const hookedStub = () => callObject(env, "hooked", "plivo", callId);
     // The failure is delivered first (its alarm is due at once), before the test moves any clock.
     await runDurableObjectAlarm(hookedStub());
     const delivered = await (await getCall(hooked.key, callId, "plivo")).json<CallRecord>();

@@ -7,7 +7,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callStub } from "../src/calls/call-stub";
+import { callObject } from "../src/objects";
 import { MAX_WEBHOOK_ATTEMPTS, WEBHOOK_RETRY_DELAYS_MS, nextWebhookAttemptAt } from "../src/webhooks/retry-schedule";
 import { signWebhook } from "../src/webhooks/sign";
 import { admin, asTenant, createConnection, createTenant, fakeProviderUrl, getCall, hangup, uniqueCallId } from "./helpers";
@@ -128,7 +128,7 @@ describe("delivery", () => {
     expect(Date.parse(first!.next_attempt_at!) - Date.parse(first!.attempted_at)).toBeLessThanOrEqual(10_000);
 
     // The retry is the object's alarm; run it rather than wait for it.
-    await runDurableObjectAlarm(callStub(env, "acme", "sandbox", callId));
+    await runDurableObjectAlarm(callObject(env, "acme", "sandbox", callId));
     const received = await eventually(() => deliveries(receiver), (list) => list.length >= 2);
     expect(received).toHaveLength(2);
     expect(received[1]!.headers["webhook-id"]).toBe(received[0]!.headers["webhook-id"]);

@@ -10,7 +10,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { PolicyDocument } from "../../src/policy/schema";
-import { callObjectName } from "../../src/storage-keys";
+import { objectName } from "../../src/objects";
 import type { GatewayBuild } from "../lib/gateway-build";
 import type { StorageStats } from "../lib/local-gateway";
 import type { FakeProvider } from "./fake-provider";
@@ -90,7 +90,7 @@ export async function measureHangupCounts(
     let statsError: string | null = null;
     try {
       stats = [];
-      for (const callId of callIds) stats.push(await runtime.storageStats(callObjectName(BENCH_TENANT, BENCH_CONNECTION, callId)));
+      for (const callId of callIds) stats.push(await runtime.storageStats(objectName.call(BENCH_TENANT, BENCH_CONNECTION, callId)));
     } catch (error) {
       stats = null;
       statsError = error instanceof Error ? error.message.split("\n")[0]! : String(error);
@@ -99,7 +99,7 @@ export async function measureHangupCounts(
     // than the ones asked over RPC: Miniflare's stubs keep an object open as long as they live.
     const settledIds = Array.from({ length: settings.counted }, (_, i) => `counts-settled-${i}`);
     for (const callId of settledIds) await hangup(callId);
-    const objectIds = await Promise.all(settledIds.map((callId) => runtime.callObjectId(callObjectName(BENCH_TENANT, BENCH_CONNECTION, callId))));
+    const objectIds = await Promise.all(settledIds.map((callId) => runtime.callObjectId(objectName.call(BENCH_TENANT, BENCH_CONNECTION, callId))));
     const filesNow = () => objectIds.map((id) => objectFiles(runtime.durableObjectDir, id)).filter((files) => files !== null);
     const closeDeadline = Date.now() + settings.closeWaitMs;
     let files = filesNow();

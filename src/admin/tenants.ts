@@ -6,7 +6,7 @@
  * stops or restores all of the tenant's keys (the flag is copied into each key's record).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { randomBytes, toBase64 } from "../http/encoding";
+import { fromBase64, randomBytes, toBase64 } from "../bytes";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { Id, problemResponses } from "../http/schemas";
@@ -18,20 +18,10 @@ const WEBHOOK_SECRET_PREFIX = "whsec_";
 const WEBHOOK_SECRET_BYTES = { min: 24, max: 64 } as const;
 const GENERATED_SECRET_BYTES = 32;
 
-/** The byte length of standard base64 (padding optional), or null when it is not base64. */
-function base64ByteLength(text: string): number | null {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, "").length % 4 === 1) return null;
-  try {
-    return atob(text).length;
-  } catch {
-    return null;
-  }
-}
-
 export function isWebhookSecret(value: string): boolean {
   if (!value.startsWith(WEBHOOK_SECRET_PREFIX)) return false;
-  const bytes = base64ByteLength(value.slice(WEBHOOK_SECRET_PREFIX.length));
-  return bytes !== null && bytes >= WEBHOOK_SECRET_BYTES.min && bytes <= WEBHOOK_SECRET_BYTES.max;
+  const bytes = fromBase64(value.slice(WEBHOOK_SECRET_PREFIX.length))?.length;
+  return bytes !== undefined && bytes >= WEBHOOK_SECRET_BYTES.min && bytes <= WEBHOOK_SECRET_BYTES.max;
 }
 
 export const TenantParam = z.object({ tenant: Id.openapi({ param: { name: "tenant", in: "path" }, example: "acme" }) });

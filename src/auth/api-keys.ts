@@ -2,7 +2,7 @@
  * Tenant API keys. A key is `hgw_<id>_<secret>`: the fixed prefix lets secret scanners recognise a leaked
  * key, the id names it for revocation, and only its SHA-256 is ever stored.
  */
-import { randomBytes, sha256Hex, toBase64Url } from "../http/encoding";
+import { randomBytes, sha256Hex, toBase64Url } from "../bytes";
 
 export const API_KEY_PREFIX = "hgw_";
 const API_KEY_PATTERN = /^hgw_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/;
@@ -21,14 +21,3 @@ export function looksLikeApiKey(value: string): boolean {
 }
 
 export const hashApiKey = sha256Hex;
-
-/** Compares two secrets in time that does not depend on where they differ. */
-export async function secretsEqual(a: string, b: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  // Hashing first gives equal lengths, which timingSafeEqual requires, without leaking the length.
-  const [da, db] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(a)),
-    crypto.subtle.digest("SHA-256", encoder.encode(b)),
-  ]);
-  return crypto.subtle.timingSafeEqual(da, db);
-}

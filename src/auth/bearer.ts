@@ -3,10 +3,11 @@
  * Both answer 401 problem+json with a `WWW-Authenticate` challenge and never say which part was wrong.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/app-env";
 import { ProblemError } from "../http/problem";
 import { getApiKeyByHash } from "../tenants/store";
-import { hashApiKey, looksLikeApiKey, secretsEqual } from "./api-keys";
+import { secretsEqual } from "../bytes";
+import { hashApiKey, looksLikeApiKey } from "./api-keys";
 
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? "");

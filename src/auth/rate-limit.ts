@@ -9,7 +9,7 @@
  * be the reason a legitimate hangup is refused.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/app-env";
 import { ProblemError } from "../http/problem";
 
 /** The binding's period. It does not say when its window ends, so a client is told the longest wait. */

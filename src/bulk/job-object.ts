@@ -21,12 +21,11 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { DurableObject } from "cloudflare:workers";
-import { callStub } from "../calls/call-stub";
-import type { Env } from "../env";
+import { callObject } from "../objects";
 import { OUTCOME_STATUSES, type OutcomeStatus } from "../http/schemas";
 import { loadActivePolicy } from "../policy/active";
 import type { Decision } from "../policy/types";
-import { retentionDays } from "../call-index/retention";
+import { readConfig } from "../config";
 import { getConnection, type ConnectionRecord } from "../tenants/store";
 import { nextAutomaticRetryAt } from "../calls/timings";
 import { MAX_IN_FLIGHT, Pacer } from "./pacing";
@@ -43,7 +42,6 @@ const RUN_BUDGET_MS = 4_000;
 const SAFETY_ALARM_MS = 5_000;
 const RETRY_AFTER_ERROR_MS = 2_000;
 const PAGE = 50;
-const DAY_MS = 86_400_000;
 /** Failed hangups are asked again for this long after the job was accepted, then the job completes with them. */
 export const FAILED_RETRY_WINDOW_MS = 60 * 60_000;
 /** Where the object keeps its retry of failed targets (the synchronous KV of its SQLite storage). */
@@ -189,7 +187,7 @@ export class BulkHangupJob extends DurableObject<Env> {
       if (retryAt === "now") continue;
       if (retryAt !== null) return this.ctx.storage.setAlarm(retryAt);
       this.sql.exec("UPDATE job SET status = 'completed'");
-      return this.ctx.storage.setAlarm(Date.now() + retentionDays(this.env) * DAY_MS);
+      return this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).retentionMs);
     }
   }
 
@@ -279,7 +277,7 @@ export class BulkHangupJob extends DurableObject<Env> {
     const decision = hangupDecision(policy, job.tenant, target.connection, connection.provider, Date.now());
     if (!decision.allowed) return "denied";
     await this.pacer.wait(target.connection, connection.provider);
-    const result = await callStub(this.env, job.tenant, target.connection, target.call_id).hangup({
+    const result = await callObject(this.env, job.tenant, target.connection, target.call_id).hangup({
       tenant: job.tenant,
       connection: target.connection,
       call_id: target.call_id,

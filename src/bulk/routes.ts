@@ -6,8 +6,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { requireConnection } from "../calls/routes";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/app-env";
 import { addLogFields } from "../http/access-log";
+import { bulkJobObject } from "../objects";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { problemResponses } from "../http/schemas";
@@ -56,7 +57,7 @@ function deniedProblem(decision: Decision): ProblemError {
 }
 
 function jobStub(c: Context<AppEnv>, id: string) {
-  return c.env.BULK_HANGUPS.get(c.env.BULK_HANGUPS.idFromName(`${c.get("tenant")}/${id}`));
+  return bulkJobObject(c.env, c.get("tenant"), id);
 }
 
 export const bulkRoutes = createRouter()

@@ -4,7 +4,6 @@
  * job's snapshot are the same walk.
  */
 import { ensureSchema } from "../call-index/schema";
-import type { Env } from "../env";
 import type { CompiledPolicy } from "../policy/compile";
 import type { Decision } from "../policy/types";
 import { hangupDecision, isProtected } from "./protection";

@@ -5,7 +5,6 @@
  * After max_retries the batch goes to the dead-letter queue (wrangler.toml); the call's next change
  * carries its whole entry again, so one lost report heals itself.
  */
-import type { Env } from "../env";
 import { ingestReports, parseReport } from "./ingest";
 import type { CallIndexReport } from "./report";
 import { purgeIfDue } from "./retention";

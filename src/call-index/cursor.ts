@@ -6,7 +6,7 @@
  * key is derived from CREDENTIALS_KEY when it is set (a fixed label otherwise, which still catches edits).
  */
 import { z } from "zod";
-import type { Env } from "../env";
+import { fromBase64Url, secretsEqual, toBase64Url } from "../bytes";
 import type { KeysetPosition, ListFilter } from "./list-query";
 
 const CursorPayload = z.object({
@@ -20,22 +20,6 @@ const CursorPayload = z.object({
 
 const MAC_BYTES = 16;
 const encoder = new TextEncoder();
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  try {
-    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
 
 async function macKey(env: Pick<Env, "CREDENTIALS_KEY">): Promise<CryptoKey> {
   const material = await crypto.subtle.digest("SHA-256", encoder.encode(`hangup-gateway list cursor v1:${env.CREDENTIALS_KEY ?? ""}`));
@@ -54,8 +38,8 @@ export function filterFingerprint(filter: ListFilter): string {
 
 export async function encodeCursor(env: Pick<Env, "CREDENTIALS_KEY">, tenant: string, filter: ListFilter, at: KeysetPosition): Promise<string> {
   const payload = { v: 1, t: tenant, q: filterFingerprint(filter), c: at.created_at, k: at.connection, i: at.call_id };
-  const body = base64url(encoder.encode(JSON.stringify(payload)));
-  return `${body}.${base64url(await mac(env, body))}`;
+  const body = toBase64Url(encoder.encode(JSON.stringify(payload)));
+  return `${body}.${toBase64Url(await mac(env, body))}`;
 }
 
 /** The position, or null when the cursor is malformed, edited, another tenant's, or another query's. */
@@ -67,13 +51,10 @@ export async function decodeCursor(
 ): Promise<KeysetPosition | null> {
   const [body, tag, extra] = cursor.split(".");
   if (body === undefined || tag === undefined || extra !== undefined) return null;
-  const given = fromBase64url(tag);
-  const bytes = fromBase64url(body);
+  const given = fromBase64Url(tag);
+  const bytes = fromBase64Url(body);
   if (!given || !bytes || given.length !== MAC_BYTES) return null;
-  const expected = await mac(env, body);
-  let diff = 0;
-  for (let i = 0; i < MAC_BYTES; i++) diff |= (given[i] ?? 0) ^ (expected[i] ?? 0);
-  if (diff !== 0) return null;
+  if (!(await secretsEqual(given, await mac(env, body)))) return null;
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));

@@ -1,5 +1,4 @@
 /** One page of a tenant's calls from the index. */
-import type { Env } from "../env";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { listedCall, listQuery, type EntryRow, type ListedCall, type ListFilter } from "./list-query";
 import { ensureSchema } from "./schema";

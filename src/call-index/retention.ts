@@ -5,24 +5,18 @@
  * for ever. It is cheap: an index range on `indexed_at`, a bounded number of rows per run, at most one
  * run per isolate every PURGE_EVERY_MS, from the queue consumer.
  */
-import type { Env } from "../env";
+import { readConfig } from "../config";
 import { ensureSchema } from "./schema";
 
-export const DEFAULT_RETENTION_DAYS = 30;
 /** Longer than a call object takes to report its own deletion, and than a queue keeps a message (4 days by default). */
 export const RETENTION_MARGIN_DAYS = 7;
 const PURGE_EVERY_MS = 10 * 60_000;
 const PURGE_ROWS_PER_RUN = 1_000;
 const DAY_MS = 86_400_000;
 
-export function retentionDays(env: Pick<Env, "CALL_RETENTION_DAYS">): number {
-  const days = Number(env.CALL_RETENTION_DAYS);
-  return Number.isFinite(days) && days > 0 ? days : DEFAULT_RETENTION_DAYS;
-}
-
 /** Entries last touched before this instant (epoch ms) are purged. */
-export function purgeCutoff(env: Pick<Env, "CALL_RETENTION_DAYS">, now: number): number {
-  return now - (retentionDays(env) + RETENTION_MARGIN_DAYS) * DAY_MS;
+export function purgeCutoff(env: { CALL_RETENTION_DAYS?: string }, now: number): number {
+  return now - readConfig(env).retentionMs - RETENTION_MARGIN_DAYS * DAY_MS;
 }
 
 /** Deletes up to PURGE_ROWS_PER_RUN expired entries (their flags go by trigger); answers how many. */

@@ -3,13 +3,13 @@
  * provider called (another host, scheme or path prefix), and every signature over the URL fails: then
  * `PUBLIC_URL` names the public one, and the request's path and query are appended to it.
  */
-import { ProblemError } from "../http/problem";
+import { NotConfigured } from "../errors";
 
-export function signedUrl(publicUrl: string | undefined, requestUrl: string): string {
-  if (publicUrl === undefined || publicUrl.trim() === "") return requestUrl;
+export function signedUrl(publicUrl: string | null, requestUrl: string): string {
+  if (publicUrl === null) return requestUrl;
   let base: URL;
   try {
-    base = new URL(publicUrl.trim());
+    base = new URL(publicUrl);
   } catch {
     throw notConfigured();
   }
@@ -18,6 +18,6 @@ export function signedUrl(publicUrl: string | undefined, requestUrl: string): st
   return `${base.origin}${base.pathname.replace(/\/+$/, "")}${pathname}${search}`;
 }
 
-function notConfigured(): ProblemError {
-  return new ProblemError(503, "not_configured", "PUBLIC_URL is not an http(s) URL without query or fragment; callbacks cannot be checked.");
+function notConfigured(): NotConfigured {
+  return new NotConfigured("PUBLIC_URL is not an http(s) URL without query or fragment; callbacks cannot be checked.");
 }

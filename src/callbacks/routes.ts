@@ -13,12 +13,13 @@
  * it comes only once the call's object has stored the event: a provider that gets no 2xx retries.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { readConfig } from "../config";
 import { addLogFields } from "../http/access-log";
 import { limitBodyTo } from "../http/guards";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { CallId, Id, problemResponses } from "../http/schemas";
-import { callStub } from "../calls/call-stub";
+import { callObject } from "../objects";
 import { getConnection, openCredentials } from "../tenants/store";
 import { getCallbackDialect } from "../providers/registry";
 import type { CallbackRequest } from "../providers/callbacks/types";
@@ -80,7 +81,7 @@ export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) =>
   const { tenant, connection: connectionId } = c.req.valid("param");
   // Read first: the body limit and the decoding apply alike to every request, known URL or not.
   const body = new TextDecoder().decode(await c.req.arrayBuffer());
-  const url = signedUrl(c.env.PUBLIC_URL, c.req.url);
+  const url = signedUrl(readConfig(c.env).publicUrl, c.req.url);
   const connection = await getConnection(c.env, tenant, connectionId);
   const dialect = connection && getCallbackDialect(connection.provider);
   if (!connection || !dialect) throw refusal();
@@ -100,6 +101,6 @@ export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) =>
   if (!event || !CallId.safeParse(event.callId).success) {
     throw new ProblemError(422, "invalid_request", `The callback does not name a call in ${connection.provider}'s format.`);
   }
-  await callStub(c.env, tenant, connection.id, event.callId).providerStatus({ status: event.status, ended: event.ended });
+  await callObject(c.env, tenant, connection.id, event.callId).providerStatus({ status: event.status, ended: event.ended });
   return c.body(null, 204);
 });

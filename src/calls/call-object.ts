@@ -13,7 +13,7 @@
  * it is next due; the one alarm is set for the earliest, and every alarm runs whatever is due.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
+import { readConfig } from "../config";
 import { loadActivePolicy } from "../policy/active";
 import { evaluate } from "../policy/evaluate";
 import type { Decision } from "../policy/types";
@@ -40,7 +40,7 @@ import {
   type CallIdentity,
   type StoredCall,
 } from "./stored-call";
-import { INDEX_PENDING_REPORT_MS, INDEX_RETRY_MS, ROUND_LEASE_MS, alarmErrorDelayMs, nextAutomaticRetryAt, retentionMs } from "./timings";
+import { INDEX_PENDING_REPORT_MS, INDEX_RETRY_MS, ROUND_LEASE_MS, alarmErrorDelayMs, nextAutomaticRetryAt } from "./timings";
 import { decisionChanged, decisionSummary, watchEvent } from "./watch";
 
 export interface HangupCommand extends CallIdentity {
@@ -118,7 +118,7 @@ export class CallObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new CallStore(ctx.storage.sql);
-    this.retention = retentionMs(env.CALL_RETENTION_DAYS);
+    this.retention = readConfig(env).retentionMs;
     // An object that never stored a call has no alarm (retention's deleteAll removes it with the rest),
     // so a new call's first alarm is set without asking storage first.
     if (!this.store.current()) this.alarmAt = null;

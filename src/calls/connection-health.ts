@@ -11,7 +11,6 @@
  * object cannot be reached, the hangup is sent as if the circuit were closed.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
 import {
   CLOSED,
   DEFAULT_BREAKER_CONFIG,
@@ -22,6 +21,7 @@ import {
   type BreakerState,
   type HangupResult,
 } from "./circuit-breaker";
+import { connectionHealthObject } from "../objects";
 import type { Reading } from "../providers/types";
 
 /** Where the object keeps its breaker (tests move a cool-down forward through it). */
@@ -47,11 +47,6 @@ export class ConnectionHealth extends DurableObject<Env> {
   }
 }
 
-/** Tenant and connection ids cannot contain "/", so the name is unambiguous. */
-export function connectionHealthName(tenant: string, connection: string): string {
-  return `${tenant}/${connection}`;
-}
-
 /** What a hangup does when the breaker cannot be asked: send, as if the circuit were closed. */
 const FAIL_OPEN: Admission = { send: true, reportSuccess: false };
 
@@ -63,7 +58,7 @@ async function askConnectionHealth<T>(
   fallback: T,
 ): Promise<T> {
   try {
-    return await ask(env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(connectionHealthName(call.tenant, call.connection))));
+    return await ask(connectionHealthObject(env, call.tenant, call.connection));
   } catch {
     console.error(JSON.stringify({ level: "error", msg: "connection health unavailable; circuit treated as closed" }));
     return fallback;

@@ -5,7 +5,6 @@
  * answers (connection removed, key rotated, circuit open) is a `failed` reading that says whether
  * anything was sent, so every round ends with a stored, truthful outcome.
  */
-import type { Env } from "../env";
 import { getProvider } from "../providers/registry";
 import { sendHangup, type AttemptLog } from "../providers/send-hangup";
 import type { Reading } from "../providers/types";

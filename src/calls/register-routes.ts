@@ -6,13 +6,13 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { addLogFields } from "../http/access-log";
-import { sha256Hex } from "../http/encoding";
+import { sha256Hex } from "../bytes";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { problemResponses } from "../http/schemas";
 import { loadActivePolicy } from "../policy/active";
 import { evaluate } from "../policy/evaluate";
-import { callStub } from "./call-stub";
+import { callObject } from "../objects";
 import { requireConnection } from "./routes";
 import { CallIdParam, CallRecordSchema, MAX_FLAGS_PER_CALL, RegisterBody, SignalBody } from "./schemas";
 import type { JsonObject } from "./stored-call";
@@ -97,7 +97,7 @@ export const registrationRoutes = createRouter()
       throw new ProblemError(403, "policy_denied", "A policy forbids registering this call; nothing was stored.", { decision });
     }
 
-    const result = await callStub(c.env, tenant, connection.id, body.call_id).register({
+    const result = await callObject(c.env, tenant, connection.id, body.call_id).register({
       tenant,
       connection: connection.id,
       call_id: body.call_id,
@@ -124,7 +124,7 @@ export const registrationRoutes = createRouter()
     const body = c.req.valid("json");
     const connection = await requireConnection(c, body.connection);
     addLogFields(c, { connection: connection.id });
-    const result = await callStub(c.env, c.get("tenant"), connection.id, call_id).signal({
+    const result = await callObject(c.env, c.get("tenant"), connection.id, call_id).signal({
       flags: normalizeFlags(body.flags ?? []),
       ended: body.ended ?? false,
     });

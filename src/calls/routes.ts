@@ -4,16 +4,16 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../http/app-env";
 import { addLogFields } from "../http/access-log";
-import { sha256Hex } from "../http/encoding";
+import { sha256Hex } from "../bytes";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { problemResponses } from "../http/schemas";
 import { loadActivePolicy } from "../policy/active";
 import { evaluate } from "../policy/evaluate";
 import { getConnection, type ConnectionRecord } from "../tenants/store";
-import { callStub } from "./call-stub";
+import { callObject } from "../objects";
 import { CallIdParam, CallRecordSchema, ConnectionQuery, HangupBody, IdempotencyHeaders, OutcomeSchema } from "./schemas";
 
 const TAG = "Calls";
@@ -85,7 +85,7 @@ export const callRoutes = createRouter()
       throw new ProblemError(403, "policy_denied", "A policy forbids this hangup; nothing was sent to the provider.", { decision });
     }
 
-    const result = await callStub(c.env, tenant, connection.id, call_id).hangup({
+    const result = await callObject(c.env, tenant, connection.id, call_id).hangup({
       tenant,
       connection: connection.id,
       call_id,
@@ -111,7 +111,7 @@ export const callRoutes = createRouter()
     const { call_id } = c.req.valid("param");
     const { connection } = c.req.valid("query");
     addLogFields(c, { connection });
-    const record = await callStub(c.env, c.get("tenant"), connection, call_id).record();
+    const record = await callObject(c.env, c.get("tenant"), connection, call_id).record();
     if (!record) throw new ProblemError(404, "not_found", "No record of this call on this connection.");
     return c.json(record, 200);
   });

@@ -52,11 +52,3 @@ export const INDEX_PENDING_REPORT_MS = 2_000;
 export function alarmErrorDelayMs(failures: number): number {
   return Math.min(AUTO_RETRY_MAX_MS, 5_000 * 2 ** Math.max(0, failures - 1));
 }
-
-export const DEFAULT_RETENTION_DAYS = 30;
-
-/** `CALL_RETENTION_DAYS` as a number of days; anything that is not a positive number is the default. */
-export function retentionMs(configured: string | undefined): number {
-  const days = Number(configured);
-  return (Number.isFinite(days) && days > 0 ? days : DEFAULT_RETENTION_DAYS) * 86_400_000;
-}

@@ -8,16 +8,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { METHOD_NAME_ALL } from "hono/router";
-import type { AppEnv } from "../env";
+import type { AppEnv, LogFields } from "./app-env";
 
-/** What a route may add to its request's log line. */
-export interface LogFields {
-  connection?: string;
-  policy_version?: string | null;
-  /** The hangup's outcome status (terminated, already_ended, not_found, failed). */
-  outcome?: string;
-  /** True when the answer was replayed from the stored outcome. */
-  replayed?: boolean;
+/** An optional binding (README, "Logs and metrics"): not in wrangler.toml, so not in the generated `Env`. */
+export interface MetricsBinding {
+  METRICS?: AnalyticsEngineDataset;
 }
 
 export function addLogFields(c: Context<AppEnv>, fields: LogFields): void {
@@ -58,7 +53,7 @@ export const accessLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   );
 
   // Analytics Engine: blobs and doubles are positional; the README lists them in this order.
-  c.env.METRICS?.writeDataPoint({
+  (c.env as MetricsBinding).METRICS?.writeDataPoint({
     indexes: [tenant ?? ""],
     blobs: [route ?? "", c.req.method, tenant ?? "", fields.connection ?? "", fields.outcome ?? "", fields.policy_version ?? ""],
     doubles: [c.res.status, latencyMs],

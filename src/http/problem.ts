@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { NotConfigured } from "../errors";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 const TYPE_BASE = "https://hangup-gateway.dev/problems/";
@@ -95,6 +96,8 @@ const CODE_BY_STATUS: Record<number, ProblemCode> = {
  */
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ProblemError) return problemResponse(err.problem, err.headers);
+  // Domain errors' messages are written to be shown (src/errors.ts).
+  if (err instanceof NotConfigured) return problemResponse(problem(503, "not_configured", err.message));
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     const code = CODE_BY_STATUS[status] ?? "invalid_request";

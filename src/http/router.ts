@@ -4,7 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "./app-env";
 import { problem, problemResponse } from "./problem";
 
 export function zodProblems(error: ZodError): { path: string; message: string }[] {

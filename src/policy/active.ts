@@ -5,7 +5,6 @@
  * other isolates of that location, and across Cloudflare's network within KV's propagation time (up to
  * about 60 s).
  */
-import type { Env } from "../env";
 import { kvKey } from "../storage-keys";
 import { compilePolicy, type CompiledPolicy } from "./compile";
 import { validatePolicy, type PolicyDocument, type PolicyProblem } from "./schema";

@@ -7,7 +7,7 @@
  * Format: "sha256:" and the first 16 hex digits (64 bits) of the SHA-256 — short enough to read in a
  * log line, far beyond collisions among one gateway's policies.
  */
-import { sha256Hex } from "../http/encoding";
+import { sha256Hex } from "../bytes";
 import type { PolicyDocument } from "./schema";
 
 export async function policyVersion(document: PolicyDocument): Promise<string> {

@@ -2,6 +2,8 @@
  * Small helpers every provider module uses to speak HTTP: joining the base URL with a path, encoding
  * ids into path segments, Basic auth, and the readings that mean the same for every provider.
  */
+import { basicCredentials } from "../bytes";
+import { Unsendable } from "../errors";
 import type { ProviderAnswer, Reading } from "./types";
 
 /**
@@ -11,7 +13,7 @@ import type { ProviderAnswer, Reading } from "./types";
  */
 export function assertCallId(callId: string): void {
   if (callId.trim() === "" || /^\.{1,2}$/.test(callId)) {
-    throw new Error("refusing to address a provider without a specific call id");
+    throw new Unsendable("refusing to address a provider without a specific call id");
   }
 }
 
@@ -31,10 +33,7 @@ export function joinUrl(base: string, path: string): string {
 }
 
 export function basicAuth(user: string, password: string): string {
-  const bytes = new TextEncoder().encode(`${user}:${password}`);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `Basic ${btoa(binary)}`;
+  return `Basic ${basicCredentials(user, password)}`;
 }
 
 export function parseJson(body: string): unknown {

@@ -6,6 +6,7 @@
  * credential ever goes to another host and no answer from elsewhere passes for a hangup. A body is read
  * only up to its cap and the rest cancelled. Every attempt is reported as it ends, for the call's record.
  */
+import { Unsendable } from "../errors";
 import type { OutcomeStatus } from "../http/schemas";
 import type { HangupInput, OutboundRequest, ProviderAdapter, Reading } from "./types";
 
@@ -70,7 +71,7 @@ export interface SendOptions {
  */
 function assertSendable(outbound: OutboundRequest): void {
   const { protocol } = new URL(outbound.url);
-  if (protocol !== "https:" && protocol !== "http:") throw new Error(`refusing to send a hangup over ${protocol}`);
+  if (protocol !== "https:" && protocol !== "http:") throw new Unsendable(`refusing to send a hangup over ${protocol}`);
   new Headers(outbound.headers);
 }
 

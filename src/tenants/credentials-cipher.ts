@@ -3,8 +3,8 @@
  * 96-bit IV per write, and the record's own address as additional data, so a ciphertext copied to
  * another tenant's or connection's key does not decrypt.
  */
-import { fromBase64, randomBytes, toBase64 } from "../http/encoding";
-import { ProblemError } from "../http/problem";
+import { fromBase64, randomBytes, toBase64 } from "../bytes";
+import { NotConfigured } from "../errors";
 
 export interface Sealed {
   v: 1;
@@ -16,19 +16,12 @@ const keyCache = new Map<string, Promise<CryptoKey>>();
 
 function importKey(secret: string | undefined): Promise<CryptoKey> {
   if (!secret) {
-    throw new ProblemError(503, "not_configured", "CREDENTIALS_KEY is not set, so credentials cannot be stored or read.");
+    throw new NotConfigured("CREDENTIALS_KEY is not set, so credentials cannot be stored or read.");
   }
   let key = keyCache.get(secret);
   if (!key) {
-    let raw: Uint8Array;
-    try {
-      raw = fromBase64(secret.trim());
-    } catch {
-      raw = new Uint8Array();
-    }
-    if (raw.length !== 32) {
-      throw new ProblemError(503, "not_configured", "CREDENTIALS_KEY must be the base64 of exactly 32 bytes.");
-    }
+    const raw = fromBase64(secret.trim());
+    if (raw?.length !== 32) throw new NotConfigured("CREDENTIALS_KEY must be the base64 of exactly 32 bytes.");
     key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
     keyCache.set(secret, key);
   }
@@ -45,15 +38,15 @@ export async function seal(secret: string | undefined, context: string, value: u
 
 export async function unseal<T>(secret: string | undefined, context: string, sealed: Sealed): Promise<T> {
   const key = await importKey(secret);
+  const iv = fromBase64(sealed.iv);
+  const ct = fromBase64(sealed.ct);
   try {
-    const plaintext = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: fromBase64(sealed.iv), additionalData: new TextEncoder().encode(context) },
-      key,
-      fromBase64(sealed.ct),
-    );
-    return JSON.parse(new TextDecoder().decode(plaintext)) as T;
+    if (iv && ct) {
+      const plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(context) }, key, ct);
+      return JSON.parse(new TextDecoder().decode(plaintext)) as T;
+    }
   } catch {
-    // Wrong key (rotated CREDENTIALS_KEY) or tampered record: say so without detail.
-    throw new ProblemError(503, "not_configured", "Stored credentials cannot be decrypted with the current CREDENTIALS_KEY.");
+    // Wrong key (rotated CREDENTIALS_KEY) or tampered record: said below, without detail.
   }
+  throw new NotConfigured("Stored credentials cannot be decrypted with the current CREDENTIALS_KEY.");
 }

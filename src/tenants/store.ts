@@ -8,7 +8,6 @@
  * an update never starts from a cached copy. API keys are never cached: revoking or disabling works at
  * once where it was done.
  */
-import type { Env } from "../env";
 import { kvKey } from "../storage-keys";
 import { seal, unseal, type Sealed } from "./credentials-cipher";
 import { cachedRead, forgetCached } from "./record-cache";

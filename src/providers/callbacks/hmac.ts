@@ -3,21 +3,14 @@
  * offered equal the HMAC, keyed by the auth token, of the signed string? WebCrypto's `verify` compares in
  * constant time and runs the same in workerd and Node (the SDK cross-checks load this from Node).
  */
-
-function base64Bytes(value: string): Uint8Array | undefined {
-  try {
-    return Uint8Array.from(atob(value), (char) => char.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
+import { fromBase64 } from "../../bytes";
 
 export async function anyHmacMatches(hash: "SHA-1" | "SHA-256", secret: string, message: string, offered: readonly string[]): Promise<boolean> {
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash }, false, ["verify"]);
   const data = encoder.encode(message);
   const results = await Promise.all(offered.map((signature) => {
-    const bytes = base64Bytes(signature);
+    const bytes = fromBase64(signature);
     return bytes ? crypto.subtle.verify("HMAC", key, bytes, data) : false;
   }));
   return results.includes(true);

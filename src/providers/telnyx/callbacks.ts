@@ -6,6 +6,7 @@
  * Ed25519, a timestamp at most 300 s from now, as the `telnyx` SDK checks them); one without it can only
  * accept them with `callbacks: "unsigned-ok"`.
  */
+import { fromBase64 } from "../../bytes";
 import { jsonObject, stringField } from "../callbacks/read";
 import { verdict, type CallbackDialect } from "../callbacks/types";
 
@@ -19,7 +20,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** Strict, padded base64, or undefined. */
 export function base64Bytes(value: string): Uint8Array | undefined {
   if (value === "" || !BASE64.test(value)) return undefined;
-  return Uint8Array.from(atob(value), (char) => char.charCodeAt(0));
+  return fromBase64(value) ?? undefined;
 }
 
 function publicKey(credentials: unknown): Uint8Array | undefined {

@@ -4,6 +4,8 @@
  * part), and used to sign the RS256 JWT every hangup carries. No message here ever quotes the key.
  */
 import { SignJWT, importPKCS8, type CryptoKey as JoseKey } from "jose";
+import { fromBase64 } from "../../bytes";
+import { Unsendable } from "../../errors";
 
 const PKCS8_PEM = /^-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END PRIVATE KEY-----$/;
 const PKCS1_PEM_HEADER = "-----BEGIN RSA PRIVATE KEY-----";
@@ -25,11 +27,7 @@ const importedKeys = new Map<string, Promise<JoseKey>>();
 function pkcs8Der(pem: string): Uint8Array | undefined {
   const body = PKCS8_PEM.exec(pem.trim())?.[1];
   if (body === undefined) return undefined;
-  try {
-    return Uint8Array.from(atob(body.replace(/\s+/g, "")), (char) => char.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
+  return fromBase64(body.replace(/\s+/g, "")) ?? undefined;
 }
 
 /** The length of the DER header of the outer SEQUENCE, if its declared length covers exactly the bytes. */
@@ -64,7 +62,7 @@ export function describePrivateKeyProblem(pem: string): string | undefined {
 
 function importSigningKey(pem: string): Promise<JoseKey> {
   return importPKCS8(pem.trim(), "RS256").catch(() => {
-    throw new Error(UNUSABLE_KEY);
+    throw new Unsendable(UNUSABLE_KEY);
   });
 }
 

@@ -1,0 +1,25 @@
+/**
+ * Every Durable Object the gateway addresses, and the one place each one's name is built. Tenant and
+ * connection ids cannot contain "/", so every name is unambiguous whatever a call id or job id holds.
+ */
+
+export const objectName = {
+  /** One object per (tenant, connection, call id): the exactly-once hangup and the call's record. */
+  call: (tenant: string, connection: string, callId: string) => `${tenant}/${connection}/${callId}`,
+  /** One object per (tenant, connection): its provider's circuit breaker. */
+  connectionHealth: (tenant: string, connection: string) => `${tenant}/${connection}`,
+  /** One object per bulk hangup job; the tenant in the name keeps every other tenant out. */
+  bulkJob: (tenant: string, jobId: string) => `${tenant}/${jobId}`,
+} as const;
+
+export function callObject(env: Env, tenant: string, connection: string, callId: string) {
+  return env.CALLS.get(env.CALLS.idFromName(objectName.call(tenant, connection, callId)));
+}
+
+export function connectionHealthObject(env: Env, tenant: string, connection: string) {
+  return env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(objectName.connectionHealth(tenant, connection)));
+}
+
+export function bulkJobObject(env: Env, tenant: string, jobId: string) {
+  return env.BULK_HANGUPS.get(env.BULK_HANGUPS.idFromName(objectName.bulkJob(tenant, jobId)));
+}
