@@ -96,6 +96,37 @@ describe("retention", () => {
     expect(left).toEqual({ tables: [], alarm: null });
   });
 
+  it("a call never registered whose rounds all failed is kept no longer than a settled one", async () => {
+    await createConnection("acme", "sandbox-outage", "sandbox");
+    const callId = uniqueCallId("fail");
+    await hangup(key, callId, { connection: "sandbox-outage" });
+    const record = await (await getCall(key, callId, "sandbox-outage")).json<{ state: string; retained_until: string | null; updated_at: string }>();
+    expect(record.state).toBe("live");
+    expect(record.retained_until).not.toBeNull();
+    expect((Date.parse(record.retained_until!) - Date.parse(record.updated_at)) / 86_400_000).toBe(30);
+
+    await editStoredCall(stub(callId, "sandbox-outage"), "$.updated_at", new Date(Date.now() - 31 * 86_400_000).toISOString());
+    expect(await runDurableObjectAlarm(stub(callId, "sandbox-outage"))).toBe(true);
+    expect((await getCall(key, callId, "sandbox-outage")).status).toBe(404);
+  });
+
+  it("a registered call whose watch ran out without news of its end is deleted on the same clock", async () => {
+    const callId = uniqueCallId();
+    await asTenant(key, "POST", "/v1/calls", { call_id: callId, connection: "sandbox" });
+    // Watched for 48 hours, and then some: the watch's last look ends it.
+    const longAgo = new Date(Date.now() - 49 * 3_600_000).toISOString();
+    await editStoredCall(stub(callId), "$.registration.registered_at", longAgo);
+    await editStoredCall(stub(callId), "$.registration.evaluated_at", longAgo);
+    expect(await runDurableObjectAlarm(stub(callId))).toBe(true);
+    const record = await (await getCall(key, callId, "sandbox")).json<{ retained_until: string | null; updated_at: string; events: { type: string }[] }>();
+    expect(record.events.map((e) => e.type)).toContain("watch.expired");
+    expect(record.retained_until).not.toBeNull();
+
+    await editStoredCall(stub(callId), "$.updated_at", new Date(Date.now() - 31 * 86_400_000).toISOString());
+    expect(await runDurableObjectAlarm(stub(callId))).toBe(true);
+    expect((await getCall(key, callId, "sandbox")).status).toBe(404);
+  });
+
   it("a live call is not deleted, however old", async () => {
     const callId = uniqueCallId();
     await asTenant(key, "POST", "/v1/calls", { call_id: callId, connection: "sandbox" });
