@@ -28,6 +28,7 @@ export function watchEvent(call: StoredCall, now: number): PolicyEvent {
     call: {
       call_id: call.call_id,
       ...(call.details ? { started_at: call.details.started_at } : {}),
+      ...(call.lifecycle.answered_at ? { answered_at: call.lifecycle.answered_at } : {}),
       flags: call.flags,
       ...(call.details?.from ? { from: call.details.from } : {}),
       ...(call.details?.to ? { to: call.details.to } : {}),

@@ -7,6 +7,7 @@ import type { ConnectionRecord } from "../tenants/store";
 import type { HangupOutcome } from "../vocabulary";
 import type { RoundRequest } from "./rounds";
 import type { CallRecord } from "./schemas";
+import type { LifecycleFact } from "./lifecycle";
 import type { CallDetails, CallIdentity } from "./stored-call";
 
 export interface HangupCommand extends CallIdentity, RoundRequest {
@@ -43,9 +44,21 @@ export interface SignalCommand {
 
 export type SignalAnswer = { kind: "signalled"; record: CallRecord } | { kind: "unknown" } | { kind: "too_many_flags" };
 
-/** What a provider's status callback said about the call. */
-export interface ProviderStatus {
-  /** The provider's own word for it ("completed", "Hangup", "call.hangup"). */
-  status: string;
-  ended: boolean;
+/** What a provider's callback said about the call, in the gateway's words (each provider's lifecycle mapping). */
+export interface ProviderEvent extends Omit<LifecycleFact, "source"> {
+  /** The provider's own word for it ("completed", "Hangup", "call.hangup"), cut short. */
+  providerStatus: string;
+  from: string | null;
+  to: string | null;
 }
+
+export interface ProviderEventCommand extends CallIdentity {
+  event: ProviderEvent;
+  /**
+   * The connection watches every call (`watch: "all"`) and the policy allows registering this one: an event
+   * about a call the gateway has not registered registers it, with this decision (kind "call").
+   */
+  register: { decision: Decision } | null;
+}
+
+export type ProviderEventAnswer = { kind: "recorded" } | { kind: "registered" } | { kind: "unknown" };

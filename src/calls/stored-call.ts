@@ -10,6 +10,7 @@ import type { AttemptLog } from "../providers/send-hangup";
 import type { OutboxMessage } from "../webhooks/outbox";
 import { isFinal, type HangupOutcome, type HangupSource } from "../vocabulary";
 import type { CallEvent, JsonObject } from "./events";
+import { newLifecycle, type Lifecycle } from "./lifecycle";
 import { POLICY_RECHECK_MS, WATCH_LIMIT_MS } from "./timings";
 
 export type { JsonObject };
@@ -26,14 +27,18 @@ export interface CallIdentity {
 export interface CallDetails {
   /** ISO-8601 UTC. */
   started_at: string;
+  /** When the call was answered, if the registration or a provider event said so (max_duration counts from it). */
+  answered_at: string | null;
   from: string | null;
   to: string | null;
   metadata: JsonObject | null;
 }
 
 export interface Registration {
-  /** Hash of the registration request, to tell its retry from a different registration. */
-  fingerprint: string;
+  /** `api`: POST /v1/calls; `provider_event`: a provider's callback about a call the gateway had not seen. */
+  source: "api" | "provider_event";
+  /** Hash of the registration request, to tell its retry from a different registration (null from an event). */
+  fingerprint: string | null;
   registered_at: string;
   /** The latest automatic-termination decision (kind "call"). */
   decision: Decision;
@@ -70,14 +75,18 @@ export interface AutomaticRetry {
 }
 
 export interface StoredCall extends CallIdentity {
+  /** Made once with the call: names its webhook messages (`msg_{uid}.ended`), the same whoever re-sends a fact. */
+  uid: string;
   registered: boolean;
   /** Set by the registration; null for a call only ever hung up. */
   details: CallDetails | null;
   /** Lower-case, without duplicates (the policy compares flags case-insensitively), at most MAX_FLAGS_PER_CALL. */
   flags: string[];
   registration: Registration | null;
-  /** Reported over (signal or callback), as opposed to hung up. */
-  ended: { at: string; source: "signal" | "callback" } | null;
+  /** The call's life as the gateway learned it (./lifecycle.ts): ended by a provider event, a signal, a status read or a final hangup. */
+  lifecycle: Lifecycle;
+  /** When the provider last told anything about the call (a callback); reconciliation counts from it. */
+  provider_heard_at: string | null;
   /** The latest rounds, oldest first; `rounds_omitted` older ones were dropped to keep the record small. */
   rounds: Round[];
   rounds_omitted: number;
@@ -102,6 +111,7 @@ export interface StoredCall extends CallIdentity {
 
 export function newStoredCall(identity: CallIdentity, now: string): StoredCall {
   return {
+    uid: crypto.randomUUID(),
     tenant: identity.tenant,
     connection: identity.connection,
     call_id: identity.call_id,
@@ -110,7 +120,8 @@ export function newStoredCall(identity: CallIdentity, now: string): StoredCall {
     details: null,
     flags: [],
     registration: null,
-    ended: null,
+    lifecycle: newLifecycle(null, null, now),
+    provider_heard_at: null,
     rounds: [],
     rounds_omitted: 0,
     retry: null,
@@ -151,14 +162,14 @@ export function finalOutcome(call: StoredCall): HangupOutcome | null {
 
 export type CallState = "live" | "hanging_up" | "ended";
 
-export function callState(call: StoredCall): CallState {
-  if (call.ended || finalOutcome(call)) return "ended";
-  return pendingRound(call) ? "hanging_up" : "live";
+/** Reported over (a provider event, a signal, a status read) or hung up for good. */
+export function isOver(call: StoredCall): boolean {
+  return call.lifecycle.state === "ended" || finalOutcome(call) !== null;
 }
 
-/** Settled: nothing about the call can change by itself any more. */
-export function isSettled(call: StoredCall): boolean {
-  return callState(call) === "ended";
+export function callState(call: StoredCall): CallState {
+  if (isOver(call)) return "ended";
+  return pendingRound(call) ? "hanging_up" : "live";
 }
 
 /**
@@ -178,7 +189,7 @@ export function watchExpired(registration: Registration): boolean {
 /** A call the policy watches: registered, neither ended nor finally hung up, watch not run out. */
 export function watchedRegistration(call: StoredCall): Registration | null {
   const registration = call.registration;
-  if (!registration || !call.details || isSettled(call) || watchExpired(registration)) return null;
+  if (!registration || !call.details || isOver(call) || watchExpired(registration)) return null;
   return registration;
 }
 

@@ -16,6 +16,8 @@ export interface PolicyEvent {
     call_id?: string;
     /** ISO-8601. */
     started_at?: string;
+    /** ISO-8601: when the call was answered, if known (max_duration counts from it). */
+    answered_at?: string;
     from?: string;
     to?: string;
     flags?: string[];

@@ -9,13 +9,15 @@
  * once where it was done.
  */
 import { kvKey } from "../storage-keys";
+import type { WebhookEventType } from "../webhooks/event-types";
 import { seal, unseal, type Sealed } from "./credentials-cipher";
 import { cachedRead, forgetCached } from "./record-cache";
 
 export interface TenantRecord {
   id: string;
   name?: string;
-  webhook?: { url: string; secret: Sealed };
+  /** `events`: the message types it receives; absent, the default (the hangup types). */
+  webhook?: { url: string; secret: Sealed; events?: WebhookEventType[] };
   /** A disabled tenant's keys answer 401 (the flag is copied into each key record, which auth reads). */
   disabled?: boolean;
   created_at: string;
@@ -42,6 +44,8 @@ export interface ConnectionRecord {
   provider: string;
   base_url?: string;
   callbacks: CallbackMode;
+  /** "all": a provider event about a call the gateway has not seen registers it; absent: "registered". */
+  watch?: "registered" | "all";
   credentials: Sealed;
   created_at: string;
   updated_at: string;
