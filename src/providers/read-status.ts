@@ -6,6 +6,7 @@
  * retryable `error`. A request that cannot be built (no call id) throws before anything is sent.
  */
 import { Unsendable } from "../errors";
+import { providerWord } from "./lifecycle/bounds";
 import { DEFAULT_SEND_POLICY, readCappedBody } from "./send-hangup";
 import type { OutboundRequest, StatusInput, StatusRead, StatusReading } from "./types";
 
@@ -44,7 +45,8 @@ function secretValues(credentials: unknown): string[] {
 function scrub(reading: StatusReading, secrets: string[]): StatusReading {
   const clean = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
   if (reading.kind === "error") return { ...reading, detail: clean(reading.detail) };
-  if (reading.kind === "ended" && reading.providerCause !== null) return { ...reading, providerCause: clean(reading.providerCause) };
+  // Cut again: "[redacted]" may be longer than what it replaced.
+  if (reading.kind === "ended" && reading.providerCause !== null) return { ...reading, providerCause: providerWord(clean(reading.providerCause)) };
   return reading;
 }
 
