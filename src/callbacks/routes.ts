@@ -20,7 +20,7 @@ import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { CallId, Id, problemResponses } from "../http/schemas";
 import { callObject } from "../objects";
-import type { ProviderEvent } from "../calls/rpc";
+import type { LifecycleEvent } from "../providers/lifecycle/event";
 import { loadActivePolicy } from "../policy/active";
 import { evaluate } from "../policy/evaluate";
 import type { Decision } from "../policy/types";
@@ -106,20 +106,13 @@ export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) =>
     throw new ProblemError(422, "invalid_request", `The callback does not name a call in ${connection.provider}'s format.`);
   }
   const now = Date.now();
-  const happened: ProviderEvent = {
-    providerStatus: event.status,
-    state: event.ended ? "ended" : "initiated",
-    at: new Date(now).toISOString(),
-    from: null,
-    to: null,
-  };
   await callObject(c.env, tenant, connection.id, event.callId).providerEvent({
     tenant,
     connection: connection.id,
     call_id: event.callId,
     provider: connection.provider,
-    event: happened,
-    register: connection.watch === "all" ? await registration(c.env, connection, event.callId, happened, now) : null,
+    event,
+    register: connection.watch === "all" ? await registration(c.env, connection, event, now) : null,
   });
   return c.body(null, 204);
 });
@@ -128,15 +121,15 @@ export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) =>
  * On a connection that watches every call, what registering the event's call would be: the policy decides
  * at once, exactly as for POST /v1/calls; a tenant the policy denies gets nothing registered (null).
  */
-async function registration(env: Env, connection: ConnectionRecord, callId: string, event: ProviderEvent, now: number): Promise<{ decision: Decision } | null> {
-  const startedAt = event.startedAt ?? event.answeredAt ?? event.at;
+async function registration(env: Env, connection: ConnectionRecord, event: LifecycleEvent, now: number): Promise<{ decision: Decision } | null> {
+  const startedAt = event.startedAt ?? event.answeredAt ?? event.occurredAt ?? new Date(now).toISOString();
   const decision = evaluate(await loadActivePolicy(env), {
     kind: "call",
     tenant: connection.tenant,
     connection: connection.id,
     provider: connection.provider,
     call: {
-      call_id: callId,
+      call_id: event.callId,
       started_at: startedAt,
       ...(event.answeredAt ? { answered_at: event.answeredAt } : {}),
       flags: [],

@@ -6,14 +6,7 @@
  * end is not an end. What the gateway newly learned (started, answered, ended) is what it tells the tenant.
  */
 
-export const LIFECYCLE_STATES = ["initiated", "ringing", "answered", "ended"] as const;
-export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
-
-export const END_CAUSES = ["completed", "busy", "no_answer", "rejected", "canceled", "failed", "unknown"] as const;
-export type EndCause = (typeof END_CAUSES)[number];
-
-export const ENDED_BY = ["gateway", "caller", "callee", "provider", "unknown"] as const;
-export type EndedBy = (typeof ENDED_BY)[number];
+import { LIFECYCLE_STATES, type CallCause, type EndedBy, type LifecycleState } from "../providers/lifecycle/vocabulary";
 
 /** What ended the call: a provider callback, a tenant's signal, a status read, or this gateway's hangup. */
 export type EndSource = "callback" | "signal" | "reconcile" | "hangup";
@@ -31,7 +24,7 @@ export interface Lifecycle {
   ended_at: string | null;
   /** From answer to end; null if never answered. */
   duration_seconds: number | null;
-  cause: EndCause | null;
+  cause: CallCause | null;
   ended_by: EndedBy | null;
   /** The provider's own words for the end (Plivo's HangupCause, Telnyx's sip_hangup_cause …). */
   provider_cause: string | null;
@@ -48,7 +41,7 @@ export interface LifecycleFact {
   answeredAt?: string | null;
   endedAt?: string | null;
   durationSeconds?: number | null;
-  cause?: EndCause | null;
+  cause?: CallCause | null;
   endedBy?: EndedBy | null;
   providerCause?: string | null;
   /** For an end: where it came from. */

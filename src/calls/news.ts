@@ -6,7 +6,8 @@
 import { appendEvent, eventText } from "./events";
 import { decisionSummary } from "./judge";
 import type { LifecycleFact } from "./lifecycle";
-import type { ProviderEvent, ProviderEventCommand, RegisterCommand } from "./rpc";
+import type { LifecycleEvent } from "../providers/lifecycle/event";
+import type { ProviderEventCommand, RegisterCommand } from "./rpc";
 import { MAX_FLAGS_PER_CALL } from "./schemas";
 import { finalOutcome, isOver, newStoredCall, type Registration, type StoredCall } from "./stored-call";
 import { learn, tellStarted } from "./story";
@@ -60,9 +61,9 @@ export function endBySignal(call: StoredCall, facts: TenantFacts, now: number): 
   return isOver(call) ? call : learn(call, { state: "ended", at: iso(now), source: "signal" }, facts, iso(now));
 }
 
-function eventFact(event: ProviderEvent, now: string): LifecycleFact {
-  const { providerStatus: _status, from: _from, to: _to, ...fact } = event;
-  return { ...fact, at: event.at ?? now, source: "callback" };
+function eventFact(event: LifecycleEvent, now: string): LifecycleFact {
+  const { startedAt, answeredAt, endedAt, durationSeconds, cause, endedBy, providerCause } = event;
+  return { state: event.state, at: event.occurredAt ?? now, startedAt, answeredAt, endedAt, durationSeconds, cause, endedBy, providerCause, source: "callback" };
 }
 
 export type Hearing = { kind: "recorded"; call: StoredCall } | { kind: "registered"; call: StoredCall } | { kind: "unknown" };
@@ -78,7 +79,7 @@ export function hearEvent(call: StoredCall | null, command: ProviderEventCommand
   if (!call && !registers) return { kind: "unknown" };
   let next = call ?? newStoredCall(command, at);
   if (registers) {
-    const startedAt = event.startedAt ?? event.answeredAt ?? event.at;
+    const startedAt = event.startedAt ?? event.answeredAt ?? event.occurredAt ?? at;
     const details = { started_at: startedAt, answered_at: event.answeredAt ?? null, from: event.from, to: event.to, metadata: null };
     const registration: Registration = { source: "provider_event", fingerprint: null, registered_at: at, decision: command.register!.decision, evaluated_at: at };
     next = registered(next, details, [], registration);

@@ -7,7 +7,7 @@ import type { ConnectionRecord } from "../tenants/store";
 import type { HangupOutcome } from "../vocabulary";
 import type { RoundRequest } from "./rounds";
 import type { CallRecord } from "./schemas";
-import type { LifecycleFact } from "./lifecycle";
+import type { LifecycleEvent } from "../providers/lifecycle/event";
 import type { CallDetails, CallIdentity } from "./stored-call";
 
 export interface HangupCommand extends CallIdentity, RoundRequest {
@@ -44,16 +44,9 @@ export interface SignalCommand {
 
 export type SignalAnswer = { kind: "signalled"; record: CallRecord } | { kind: "unknown" } | { kind: "too_many_flags" };
 
-/** What a provider's callback said about the call, in the gateway's words (each provider's lifecycle mapping). */
-export interface ProviderEvent extends Omit<LifecycleFact, "source"> {
-  /** The provider's own word for it ("completed", "Hangup", "call.hangup"), cut short. */
-  providerStatus: string;
-  from: string | null;
-  to: string | null;
-}
-
 export interface ProviderEventCommand extends CallIdentity {
-  event: ProviderEvent;
+  /** What the provider's callback said, in the gateway's words (each provider's lifecycle.ts). */
+  event: LifecycleEvent;
   /**
    * The connection watches every call (`watch: "all"`) and the policy allows registering this one: an event
    * about a call the gateway has not registered registers it, with this decision (kind "call").

@@ -5,7 +5,7 @@ import { CallId, E164, Id, IsoDateTime } from "../http/schemas";
 import type { CallEvent } from "./events";
 import type { JsonObject } from "./stored-call";
 import { WEBHOOK_EVENT_TYPES } from "../webhooks/event-types";
-import { END_CAUSES, ENDED_BY, LIFECYCLE_STATES } from "./lifecycle";
+import { CALL_CAUSES, ENDED_BY, LIFECYCLE_STATES } from "../providers/lifecycle/vocabulary";
 import { AttemptSchema, DecisionSchema, HANGUP_OUTCOME_EXAMPLE, HangupSource, OutcomeSchema } from "../vocabulary";
 
 export { OutcomeSchema };
@@ -91,7 +91,7 @@ const LifecycleSchema = z
     answered_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     duration_seconds: z.number().nullable().openapi({ description: "From answer to end; null if never answered" }),
-    cause: z.enum(END_CAUSES).nullable().openapi({ description: "Why it ended, in one vocabulary whatever the provider" }),
+    cause: z.enum(CALL_CAUSES).nullable().openapi({ description: "Why it ended, in one vocabulary whatever the provider" }),
     ended_by: z.enum(ENDED_BY).nullable(),
     provider_cause: z.string().nullable().openapi({ description: "The provider's own words for the end" }),
     source: z.enum(["callback", "signal", "reconcile", "hangup"]).nullable().openapi({ description: "What ended it" }),
