@@ -86,7 +86,8 @@ export function hearEvent(call: StoredCall | null, command: ProviderEventCommand
     next = appendEvent(next, { at, type: "call.registered", data: { source: "provider_event", ...decisionSummary(command.register!.decision) } });
     next = tellStarted(next, facts, at);
   }
-  next = appendEvent(next, { at, type: "callback.received", data: { status: eventText(event.providerStatus), state: event.state } });
-  next = { ...learn(next, eventFact(event, at), facts, at), provider_heard_at: at };
+  const status = eventText(event.providerStatus);
+  next = appendEvent(next, { at, type: "callback.received", data: { status, state: event.state, ended: event.state === "ended" } });
+  next = { ...learn(next, eventFact(event, at), facts, at, { status }), provider_heard_at: at };
   return { kind: registers ? "registered" : "recorded", call: next };
 }

@@ -26,8 +26,11 @@ export function tellStarted(call: StoredCall, facts: TenantFacts, now: string): 
   return tell(call, "call.started", now, { from: call.details?.from ?? null, to: call.details?.to ?? null, started_at: call.details?.started_at ?? null, source }, facts);
 }
 
-/** The call with `fact` learned: its lifecycle moved on (never back), and the tenant told what is new. */
-export function learn(call: StoredCall, fact: LifecycleFact, facts: TenantFacts, now: string): StoredCall {
+/**
+ * The call with `fact` learned: its lifecycle moved on (never back), and the tenant told what is new.
+ * `said`: what the source said in its own words, kept with the end's event (a callback's status).
+ */
+export function learn(call: StoredCall, fact: LifecycleFact, facts: TenantFacts, now: string, said: Record<string, string> = {}): StoredCall {
   const { lifecycle, learned } = applyFact(call.lifecycle, fact);
   if (lifecycle === call.lifecycle) return call;
   let next: StoredCall = { ...call, lifecycle };
@@ -39,7 +42,7 @@ export function learn(call: StoredCall, fact: LifecycleFact, facts: TenantFacts,
     const { ended_at, duration_seconds, cause, ended_by, provider_cause, source } = lifecycle;
     // An end stops every retry; the watch, no longer watching, stops by itself. A hangup's end is its round's event.
     next = { ...next, retry: null };
-    if (source !== "hangup") next = appendEvent(next, { at: now, type: "call.ended", data: { source, cause, ended_by } });
+    if (source !== "hangup") next = appendEvent(next, { at: now, type: "call.ended", data: { source, ...said, cause, ended_by } });
     next = tell(next, "call.ended", now, { ended_at, duration_seconds, cause, ended_by, provider_cause, source }, facts);
   }
   return next;
