@@ -39,7 +39,7 @@ function registered(extra: Partial<StoredCall> = {}): StoredCall {
   return call({
     registered: true,
     details: { started_at: iso(T0), answered_at: null, from: null, to: null, metadata: null },
-    registration: { source: "api", fingerprint: "f", registered_at: iso(T0), decision: { ...noPolicyDecision("call") }, evaluated_at: iso(T0) },
+    registration: { source: "api", fingerprint: "f", extended_until: null, registered_at: iso(T0), decision: { ...noPolicyDecision("call") }, evaluated_at: iso(T0) },
     ...extra,
   });
 }

@@ -121,7 +121,7 @@ export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) =>
  * On a connection that watches every call, what registering the event's call would be: the policy decides
  * at once, exactly as for POST /v1/calls; a tenant the policy denies gets nothing registered (null).
  */
-async function registration(env: Env, connection: ConnectionRecord, event: LifecycleEvent, now: number): Promise<{ decision: Decision } | null> {
+async function registration(env: Env, connection: ConnectionRecord, event: LifecycleEvent, now: number): Promise<{ decision: Decision; reconcile: boolean } | null> {
   const startedAt = event.startedAt ?? event.answeredAt ?? event.occurredAt ?? new Date(now).toISOString();
   const decision = evaluate(await loadActivePolicy(env), {
     kind: "call",
@@ -138,5 +138,5 @@ async function registration(env: Env, connection: ConnectionRecord, event: Lifec
     },
     now,
   });
-  return decision.allowed ? { decision } : null;
+  return decision.allowed ? { decision, reconcile: connection.reconcile } : null;
 }

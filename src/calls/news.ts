@@ -15,9 +15,10 @@ import type { TenantFacts } from "./tenant-facts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function registered(call: StoredCall, details: StoredCall["details"] & {}, flags: readonly string[], registration: Registration): StoredCall {
+function registered(call: StoredCall, details: StoredCall["details"] & {}, flags: readonly string[], registration: Registration, reconcile: boolean): StoredCall {
   return {
     ...call,
+    reconcile: { ...call.reconcile, enabled: reconcile },
     registered: true,
     details,
     flags: [...new Set([...call.flags, ...flags])].slice(0, MAX_FLAGS_PER_CALL),
@@ -40,8 +41,8 @@ export function register(call: StoredCall | null, command: RegisterCommand, fact
   }
   const at = iso(now);
   const details = { started_at: command.started_at, answered_at: command.answered_at, from: command.from, to: command.to, metadata: command.metadata };
-  const registration: Registration = { source: "api", fingerprint: command.fingerprint, registered_at: at, decision: command.decision, evaluated_at: at };
-  let next = registered(call ?? newStoredCall(command, at), details, command.flags, registration);
+  const registration: Registration = { source: "api", fingerprint: command.fingerprint, registered_at: at, decision: command.decision, evaluated_at: at, extended_until: null };
+  let next = registered(call ?? newStoredCall(command, at), details, command.flags, registration, command.reconcile);
   next = appendEvent(next, { at, type: "call.registered", data: decisionSummary(command.decision) });
   next = tellStarted(next, facts, at);
   return { kind: "register", call: learn(next, { state: command.answered_at ? "answered" : "initiated", at, startedAt: command.started_at, answeredAt: command.answered_at }, facts, at) };
@@ -81,8 +82,8 @@ export function hearEvent(call: StoredCall | null, command: ProviderEventCommand
   if (registers) {
     const startedAt = event.startedAt ?? event.answeredAt ?? event.occurredAt ?? at;
     const details = { started_at: startedAt, answered_at: event.answeredAt ?? null, from: event.from, to: event.to, metadata: null };
-    const registration: Registration = { source: "provider_event", fingerprint: null, registered_at: at, decision: command.register!.decision, evaluated_at: at };
-    next = registered(next, details, [], registration);
+    const registration: Registration = { source: "provider_event", fingerprint: null, registered_at: at, decision: command.register!.decision, evaluated_at: at, extended_until: null };
+    next = registered(next, details, [], registration, command.register!.reconcile);
     next = appendEvent(next, { at, type: "call.registered", data: { source: "provider_event", ...decisionSummary(command.register!.decision) } });
     next = tellStarted(next, facts, at);
   }

@@ -43,6 +43,7 @@ export function toRecord(call: StoredCall, retention: number): CallRecord {
       watch_ends_at: watchedRegistration(call) ? new Date(watchEndsAt(call.registration)).toISOString() : null,
     },
     lifecycle: call.lifecycle,
+    reconciliations: call.reconcile.reads,
     hangup: latest && roundView(latest),
     rounds: call.rounds.map(roundView),
     rounds_omitted: call.rounds_omitted,

@@ -122,6 +122,7 @@ export const registrationRoutes = createRouter()
       metadata: (body.metadata ?? null) as JsonObject | null,
       fingerprint: await registrationFingerprint(body, flags),
       decision,
+      reconcile: connection.reconcile,
     });
     if (result.kind === "conflict") throw new ProblemError(409, "conflict", result.detail);
     if (result.record.hangup?.outcome) addLogFields(c, { outcome: result.record.hangup.outcome.status });

@@ -32,6 +32,8 @@ export interface RegisterCommand extends CallIdentity, CallDetails {
   fingerprint: string;
   /** The route's decision (kind "call") on this registration, which allowed it. */
   decision: Decision;
+  /** The connection reads a watched call's status at its provider when its events go missing. */
+  reconcile: boolean;
 }
 
 export type RegisterAnswer = { kind: "registered"; record: CallRecord } | { kind: "replayed"; record: CallRecord } | { kind: "conflict"; detail: string };
@@ -51,7 +53,7 @@ export interface ProviderEventCommand extends CallIdentity {
    * The connection watches every call (`watch: "all"`) and the policy allows registering this one: an event
    * about a call the gateway has not registered registers it, with this decision (kind "call").
    */
-  register: { decision: Decision } | null;
+  register: { decision: Decision; reconcile: boolean } | null;
 }
 
 export type ProviderEventAnswer = { kind: "recorded" } | { kind: "registered" } | { kind: "unknown" };

@@ -155,6 +155,9 @@ export const CallRecordSchema = z
       .nullable()
       .openapi({ description: "Present for a registered call" }),
     lifecycle: LifecycleSchema,
+    reconciliations: z
+      .array(z.object({ at: z.string(), http_status: z.number().int().nullable(), said: z.enum(["live", "ended", "unknown", "error"]) }))
+      .openapi({ description: "The latest status reads at the provider (reconciliation), oldest first" }),
     hangup: RoundSchema.nullable().openapi({ description: "The latest round (the one whose outcome a new request would replay)" }),
     rounds: z.array(RoundSchema).openapi({ description: "Every round, oldest first (the latest 20; `rounds_omitted` counts older ones)" }),
     rounds_omitted: z.number().int(),
@@ -220,6 +223,7 @@ function exampleRecord() {
         { state: "ended" as const, at: EXAMPLE_OUTCOME.completed_at },
       ],
     },
+    reconciliations: [],
     hangup: round,
     rounds: [round],
     rounds_omitted: 0,

@@ -44,6 +44,8 @@ export interface Registration {
   decision: Decision;
   /** When the policy last judged the call: remembered, not written, when the judgement changed nothing. */
   evaluated_at: string;
+  /** The provider said the call was still live as its watch neared its end: watched until then at least. */
+  extended_until: string | null;
 }
 
 /** One attempt to hang the call up: one operation at the provider, with its own bounded retries. */
@@ -63,6 +65,13 @@ export interface Round {
   completed_at: string | null;
   outcome: HangupOutcome | null;
   attempts: AttemptLog[];
+}
+
+/** One status read at the provider, as the record lists it. */
+export interface Reconciliation {
+  at: string;
+  http_status: number | null;
+  said: "live" | "ended" | "unknown" | "error";
 }
 
 /** The watch still wants the call ended after a failed round: when the object tries again. */
@@ -87,6 +96,12 @@ export interface StoredCall extends CallIdentity {
   lifecycle: Lifecycle;
   /** When the provider last told anything about the call (a callback); reconciliation counts from it. */
   provider_heard_at: string | null;
+  /**
+   * Reconciliation: whether the call's connection reads status at its provider (set at registration, cleared
+   * when the connection stops), the reads so far (the latest MAX_RECONCILIATIONS), and after a failed read
+   * when to try again.
+   */
+  reconcile: { enabled: boolean; failures: number; retry_at: string | null; reads: Reconciliation[] };
   /** The latest rounds, oldest first; `rounds_omitted` older ones were dropped to keep the record small. */
   rounds: Round[];
   rounds_omitted: number;
@@ -122,6 +137,7 @@ export function newStoredCall(identity: CallIdentity, now: string): StoredCall {
     registration: null,
     lifecycle: newLifecycle(null, null, now),
     provider_heard_at: null,
+    reconcile: { enabled: false, failures: 0, retry_at: null, reads: [] },
     rounds: [],
     rounds_omitted: 0,
     retry: null,
@@ -178,7 +194,8 @@ export function callState(call: StoredCall): CallState {
  */
 export function watchEndsAt(registration: Registration): number {
   const deadline = registration.decision.deadline === null ? 0 : Date.parse(registration.decision.deadline) + POLICY_RECHECK_MS;
-  return Math.max(Date.parse(registration.registered_at) + WATCH_LIMIT_MS, deadline);
+  const extended = registration.extended_until === null ? 0 : Date.parse(registration.extended_until);
+  return Math.max(Date.parse(registration.registered_at) + WATCH_LIMIT_MS, deadline, extended);
 }
 
 /** Has the watch run its course? The evaluation at its end is the last one. */

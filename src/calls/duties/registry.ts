@@ -6,11 +6,12 @@
 import type { Duty } from "./duty";
 import { indexReportDuty } from "./index-report";
 import { outboxDuty } from "./outbox";
+import { reconcileDuty } from "./reconcile";
 import { retentionDuty } from "./retention";
 import { retryDuty } from "./retry";
 import { roundDuty } from "./round";
 import { watchDuty } from "./watch";
 
-export const DUTIES: readonly Duty[] = [roundDuty, indexReportDuty, watchDuty, retryDuty, outboxDuty, retentionDuty];
+export const DUTIES: readonly Duty[] = [roundDuty, indexReportDuty, watchDuty, retryDuty, reconcileDuty, outboxDuty, retentionDuty];
 
 export { watchDuty };
