@@ -11,7 +11,7 @@
  *
  * `npm run policies -- zones` runs it and rewrites the README's table between its markers.
  */
-import cities from "city-timezones/data/cityMap.json" with { type: "json" };
+import { createRequire } from "node:module";
 import { getCountries } from "libphonenumber-js/core";
 import metadata from "libphonenumber-js/min/metadata";
 
@@ -20,6 +20,8 @@ interface City {
   iso2: string;
   timezone: string;
 }
+
+const cities = createRequire(import.meta.url)("city-timezones/data/cityMap.json") as City[];
 
 export interface CountryZone {
   country: string;
@@ -48,7 +50,7 @@ export function destinationZones(): CountryZone[] {
   // Population per (country, canonical zone), and the IANA spelling the city data uses for each zone.
   const population = new Map<string, number>();
   const ianaName = new Map<string, string>();
-  for (const city of cities as City[]) {
+  for (const city of cities) {
     const zone = canonical(city.timezone);
     if (!zone || !city.iso2) continue;
     const key = `${city.iso2}|${zone}`;
