@@ -45,6 +45,10 @@ const EXAMPLE_POLICY = {
     { id: "one-hour-max", kind: "max_duration" as const, max_seconds: 3600 },
     { id: "fraud", kind: "fraud_flags" as const, flags: ["irsf", "wangiri"] },
     { id: "emergency", kind: "protect" as const, to_prefixes: ["+1911", "+44999", "+91112"] },
+    { id: "premium-ranges", kind: "destinations" as const, deny: ["+882", "+883", "country:CU"] },
+    { id: "trunk-cap", kind: "concurrency" as const, max_live: 100, per: "connection" as const },
+    { id: "tcpa-hours", kind: "calling_hours" as const, time_zone: "destination", from: "08:00", until: "21:00", days: ["mon" as const, "tue" as const, "wed" as const, "thu" as const, "fri" as const, "sat" as const] },
+    { id: "pumping", kind: "velocity" as const, max_calls: 3, window_seconds: 3600, per: "to" as const },
   ],
 };
 
