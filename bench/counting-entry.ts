@@ -55,17 +55,6 @@ export interface BenchStats {
  * property: a view of the same storage whose `sql` is a view of the same SQL.
  */
 function countStatements(ctx: DurableObjectState, cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[]): void {
-  const sql = new Proxy(ctx.storage.sql, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (property !== "exec" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
-      return (query: string, ...bindings: SqlStorageValue[]) => {
-        const cursor = value.call(target, query, ...bindings) as SqlStorageCursor<Record<string, SqlStorageValue>>;
-        cursors.push(cursor);
-        return cursor;
-      };
-    },
-  });
   const forward = <T extends object>(target: T, replaced: PropertyKey, by: unknown): T =>
     new Proxy(target, {
       get(inner, property) {
@@ -74,31 +63,38 @@ function countStatements(ctx: DurableObjectState, cursors: SqlStorageCursor<Reco
         return typeof value === "function" ? value.bind(inner) : value;
       },
     });
-  Object.defineProperty(ctx, "storage", { value: forward(ctx.storage, "sql", sql) });
+  const sql = ctx.storage.sql;
+  const exec = (query: string, ...bindings: SqlStorageValue[]) => {
+    const cursor = sql.exec(query, ...bindings);
+    cursors.push(cursor);
+    return cursor;
+  };
+  Object.defineProperty(ctx, "storage", { value: forward(ctx.storage, "sql", forward(sql, "exec", exec)) });
 }
 
+/** Counts in `#` fields, which cannot clash with anything the class declares. */
 class CountingCallObject extends CallObject {
-  private readonly benchCursors: SqlStorageCursor<Record<string, SqlStorageValue>>[];
-  private alarmsCounted = 0;
+  readonly #cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[];
+  #alarms = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
     countStatements(ctx, cursors);
     super(ctx, withCountingKv(env));
-    this.benchCursors = cursors;
+    this.#cursors = cursors;
   }
 
-  override async alarm(): Promise<void> {
-    this.alarmsCounted++;
-    await super.alarm();
+  override async alarm(...args: Parameters<CallObject["alarm"]>): Promise<void> {
+    this.#alarms++;
+    await super.alarm(...args);
   }
 
   benchStats(): BenchStats {
     return {
-      statements: this.benchCursors.length,
-      rowsRead: this.benchCursors.reduce((sum, cursor) => sum + cursor.rowsRead, 0),
-      rowsWritten: this.benchCursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0),
-      alarmsRun: this.alarmsCounted,
+      statements: this.#cursors.length,
+      rowsRead: this.#cursors.reduce((sum, cursor) => sum + cursor.rowsRead, 0),
+      rowsWritten: this.#cursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0),
+      alarmsRun: this.#alarms,
       databaseSize: this.ctx.storage.sql.databaseSize,
     };
   }
