@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, startGateway, type Gateway } from "./gateway-process";
+import { REPO_ROOT, sharedGateway, type Gateway } from "./gateway-process";
 
 const BIN = join(REPO_ROOT, "scripts/hangup-gateway.mjs");
 const TENANT = "cli-index";
@@ -23,7 +23,7 @@ async function api(method: string, path: string, token: string, body?: unknown):
 }
 
 beforeAll(async () => {
-  gateway = await startGateway();
+  gateway = await sharedGateway();
   expect((await api("PUT", `/admin/tenants/${TENANT}`, gateway.adminToken, { name: "CLI index" })).status).toBeLessThan(300);
   key = ((await (await api("POST", `/admin/tenants/${TENANT}/keys`, gateway.adminToken, {})).json()) as { key: string }).key;
   expect((await api("PUT", `/admin/tenants/${TENANT}/connections/sandbox`, gateway.adminToken, { provider: "sandbox", credentials: {} })).status).toBeLessThan(300);

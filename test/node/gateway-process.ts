@@ -1,7 +1,8 @@
 /**
  * A real gateway for the node tests: `wrangler dev` on free ports, with fresh local state and fixed test
  * secrets, ready once /healthz answers. `stop()` ends wrangler and its workerd children (they share a
- * process group) and removes the state.
+ * process group) and removes the state. `sharedGateway()` is one such gateway for the whole run
+ * (./shared-gateway-setup.ts), for files that change nothing other files see.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
 import { OFFLINE_WRANGLER_ENV } from "../../scripts/lib/wrangler-env";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -27,6 +29,14 @@ export interface Gateway {
   url: string;
   adminToken: string;
   stop(): Promise<void>;
+}
+
+/** The run's shared gateway (its `stop()` does nothing: the setup stops it after the last file). */
+export async function sharedGateway(): Promise<Gateway> {
+  const res = await fetch(inject("sharedGatewayBroker"));
+  if (!res.ok) throw new Error(`the shared gateway did not start: ${await res.text()}`);
+  const { url, adminToken } = (await res.json()) as { url: string; adminToken: string };
+  return { url, adminToken, stop: async () => {} };
 }
 
 /** A port nothing listens on right now (the OS picks it). */

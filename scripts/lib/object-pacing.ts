@@ -2,11 +2,11 @@
  * Keeps the number of call objects open in workerd under the point where it breaks. Locally workerd
  * keeps a Durable Object open for 10 to 20 s after its last event, with its SQLite database (three
  * file descriptors, some 400 KiB of memory), and at about 2,300 open call objects SQLite fails with
- * SQLITE_NOMEM and the gateway answers 500 (measured on this stack; BENCHMARKS.md, "Findings"). Every
- * gateway request in the bench is a new call, so a fast machine would get there within seconds.
+ * SQLITE_NOMEM and the gateway answers 500 (measured on this stack; BENCHMARKS.md, "Local limits"). Every
+ * request of the bench and the load runs is a new call, so a fast machine would get there within seconds.
  *
  * So no more than OPEN_OBJECT_CEILING new objects are started within EVICTION_WINDOW_MS: before a
- * round that would exceed it, the bench waits, outside any timing, for older objects to be closed.
+ * round that would exceed it, the run waits, outside any timing, for older objects to be closed.
  */
 
 /** Comfortably above the 10 to 20 s workerd takes to close an idle object. */

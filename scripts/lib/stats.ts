@@ -1,5 +1,5 @@
 /**
- * The few statistics the benchmarks report. Percentiles are nearest-rank (a value that was actually
+ * The few statistics the benchmarks and the load runs report. Percentiles are nearest-rank (a value that was actually
  * observed, never an interpolation), which is what "p99 of 400 requests" means to a reader.
  */
 
