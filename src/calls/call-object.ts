@@ -17,7 +17,7 @@ import { toRecord } from "./record";
 import { RoundRunner } from "./round-runner";
 import type { HangupAnswer, HangupCommand, ProviderEventAnswer, ProviderEventCommand, RegisterAnswer, RegisterCommand, SignalAnswer, SignalCommand } from "./rpc";
 import type { CallRecord } from "./schemas";
-import { identityOf, type StoredCall } from "./stored-call";
+import { identityOf, watchedRegistration, type StoredCall } from "./stored-call";
 import { tenantFacts } from "./tenant-facts";
 import { ROUND_LEASE_MS } from "./timings";
 
@@ -45,6 +45,12 @@ export class CallObject extends DurableObject<Env> {
     return this.rounds.request(command);
   }
 
+  /** For the policy's counters' audit: is this call still registered and live (watched)? */
+  isLive(): boolean {
+    const call = this.store.current();
+    return call !== null && watchedRegistration(call) !== null;
+  }
+
   record(): CallRecord | null {
     const call = this.store.current();
     return call && toRecord(call, this.config.retentionMs);
@@ -61,8 +67,8 @@ export class CallObject extends DurableObject<Env> {
     }
     if (registering.kind === "replay") return { kind: "replayed", record: this.currentRecord() };
     this.save(registering.call);
-    const terminate = command.decision.terminate;
-    if (terminate) await this.rounds.request({ ...identityOf(registering.call), source: "policy", reason: terminate.reason, decision: command.decision });
+    // The watch judges the call at once, with the counts its counters answer, and hangs it up if told to.
+    await this.runDuty(watchDuty, true);
     await this.afterChange();
     return { kind: "registered", record: this.currentRecord() };
   }
@@ -92,11 +98,8 @@ export class CallObject extends DurableObject<Env> {
     if (hearing.kind === "unknown") return hearing;
     this.save(hearing.call);
     await this.afterChange();
-    const terminate = hearing.kind === "registered" ? command.register?.decision.terminate : null;
-    const follow = terminate
-      ? this.rounds.request({ ...identityOf(hearing.call), source: "policy", reason: terminate.reason, decision: command.register!.decision })
-      : this.runDuty(watchDuty, false);
-    this.ctx.waitUntil(follow.catch(() => undefined)); // a lost follow-up is the alarm's: the round's lease, the watch's wake
+    // The watch judges a call just registered (with its counts) or changed; a lost follow-up is the alarm's.
+    this.ctx.waitUntil(this.runDuty(watchDuty, hearing.kind === "registered").catch(() => undefined));
     return { kind: hearing.kind };
   }
 

@@ -46,6 +46,7 @@ const MIGRATIONS: ((doc: Document) => Document)[] = [
       },
       provider_heard_at: null,
       reconcile: { enabled: false, failures: 0, retry_at: null, reads: [] },
+      places: [],
       alarm: { failures: typeof alarm_failures === "number" ? alarm_failures : 0, backoff_until: null },
       index: { reported: 0, retry_at: null },
       retry: doc.retry ? { ...(doc.retry as object), round: 0 } : null,

@@ -5,6 +5,7 @@
  * whole in one row (./call-store.ts) and read through the pure functions below, so when each duty is next
  * due is a function of this document alone. The record the API returns is derived from it (./record.ts).
  */
+import type { CounterNeed } from "../policy/counters";
 import type { Decision } from "../policy/types";
 import type { AttemptLog } from "../providers/send-hangup";
 import type { OutboxMessage } from "../webhooks/outbox";
@@ -102,6 +103,11 @@ export interface StoredCall extends CallIdentity {
    * when to try again.
    */
   reconcile: { enabled: boolean; failures: number; retry_at: string | null; reads: Reconciliation[] };
+  /**
+   * The places the call holds in the policy's counters (concurrency, velocity: src/counters/), written
+   * before they are taken; freed once the call is no longer watched, by whatever path it ended.
+   */
+  places: CounterNeed[];
   /** The latest rounds, oldest first; `rounds_omitted` older ones were dropped to keep the record small. */
   rounds: Round[];
   rounds_omitted: number;
@@ -138,6 +144,7 @@ export function newStoredCall(identity: CallIdentity, now: string): StoredCall {
     lifecycle: newLifecycle(null, null, now),
     provider_heard_at: null,
     reconcile: { enabled: false, failures: 0, retry_at: null, reads: [] },
+    places: [],
     rounds: [],
     rounds_omitted: 0,
     retry: null,
@@ -216,6 +223,6 @@ export function watchedRegistration(call: StoredCall): Registration | null {
  * registered whose rounds failed). Null while a round is pending or the call is watched.
  */
 export function retainedUntil(call: StoredCall, retention: number): number | null {
-  if (pendingRound(call) || watchedRegistration(call)) return null;
+  if (pendingRound(call) || watchedRegistration(call) || call.places.length) return null;
   return Date.parse(call.updated_at) + retention;
 }
