@@ -1,9 +1,12 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 // Fixed test secrets: the suite must not depend on a developer's .dev.vars.
 export const TEST_ADMIN_TOKEN = "test-admin-token";
 export const TEST_CREDENTIALS_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+// The D1 schema, as `wrangler d1 migrations apply` reads it: test/apply-migrations.ts applies it in each test file.
+const d1Migrations = await readD1Migrations("./migrations");
 
 // Two kinds of test: "workers" run inside workerd with real KV and Durable Objects; "node" drive a real
 // `wrangler dev` from outside, as a browser, an operator's CLI or a client program would.
@@ -22,6 +25,7 @@ export default defineConfig({
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                 CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
                 FAKE_PROVIDER_URL: inject("fakeProviderUrl"),
+                TEST_MIGRATIONS: d1Migrations,
               },
             },
           })),
@@ -29,6 +33,8 @@ export default defineConfig({
         test: {
           name: "workers",
           globalSetup: ["./test/global-setup.ts", "./test/build-assets-setup.ts"],
+          // Storage is per test file, so every file starts from an empty database with the migrations applied.
+          setupFiles: ["./test/apply-migrations.ts"],
           // Provider tests live beside their modules (src/providers/<name>/index.test.ts).
           include: ["test/*.test.ts", "src/**/*.test.ts"],
           exclude: ["src/**/*.node.test.ts"],

@@ -18,11 +18,16 @@
  * `countKvReads` loads the bundle behind a small entry module (written next to it) that hands the
  * Worker and every Durable Object a GATEWAY_KV that counts reads; `kvReads()` answers the count. It
  * costs a little CPU per read, so only the counting part of the bench uses it, never a timed one.
+ *
+ * D1 databases get wrangler.toml's migrations (each database's `migrations_dir`, default migrations/),
+ * applied as `wrangler d1 migrations apply` does (same files, same `d1_migrations` table), before the
+ * gateway answers its first request.
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
+import { readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { childProcesses, processMemory } from "../bench/process-stats";
@@ -140,6 +145,16 @@ function durableObjectClassNames(configured: WorkerOptions): string[] {
   return bindings.map((binding) => (typeof binding === "string" ? binding : binding.className));
 }
 
+/** Applies the database's migrations not yet recorded in its `d1_migrations` table, each in one batch. */
+async function applyMigrations(db: Awaited<ReturnType<Miniflare["getD1Database"]>>, dir: string): Promise<void> {
+  await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
+  const applied = new Set((await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((row) => row.name));
+  for (const migration of await readD1Migrations(dir)) {
+    if (applied.has(migration.name)) continue;
+    await db.batch([...migration.queries.map((sql) => db.prepare(sql)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(migration.name)]);
+  }
+}
+
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const adminToken = randomBytes(24).toString("base64url");
   const durableObjectDir = join(options.storageDir, "durable-objects");
@@ -213,6 +228,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   });
   try {
     const gatewayUrl = (await mf.unsafeGetDirectURL(GATEWAY)).origin;
+    for (const database of unstable_readConfig({ config: WRANGLER_CONFIG }).d1_databases) {
+      await applyMigrations(await mf.getD1Database(database.binding, GATEWAY), database.migrations_dir ?? "migrations");
+    }
     const passthroughUrl = options.passthrough ? (await mf.unsafeGetDirectURL(PASSTHROUGH)).origin : null;
     const floorUrl = options.passthrough ? (await mf.unsafeGetDirectURL(FLOOR)).origin : null;
     // Ours is the workerd child that was not there before (a bench may run two at once).
