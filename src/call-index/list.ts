@@ -1,12 +1,7 @@
 /** One page of a tenant's calls from the index. */
+import { InvalidCursorError } from "../http/keyset-cursor";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { listedCall, listQuery, type EntryRow, type ListedCall, type ListFilter } from "./list-query";
-
-export class InvalidCursorError extends Error {
-  constructor() {
-    super("The cursor is not one this list gave out for this query.");
-  }
-}
 
 export interface CallPage {
   calls: ListedCall[];

@@ -7,6 +7,8 @@
  * operator's terms (an unknown field at its own path, every problem at once), hence the route hook.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { noteChange } from "../audit/trail";
+import { requires } from "../auth/scopes";
 import type { ZodError } from "zod";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
@@ -112,6 +114,7 @@ export const adminPolicyRoutes = createRouter()
     async (c) => {
       const result = await publishPolicy(c.env, c.req.valid("json"));
       if (!result.ok) throw invalid("The policy", result.errors);
+      noteChange(c, { action: "policy.published", target: `policies/${result.version}` });
       return c.json({ version: result.version, published_at: result.published_at }, 200);
     },
     policyBodyHook("The policy"),
@@ -198,7 +201,7 @@ const evaluateRoute = createRoute({
   description:
     "Evaluates an event of the calling tenant on one of its connections against the draft in `policy`, or the active " +
     "policy without one, and answers the decision with every matched rule. Changes nothing and contacts no provider.",
-  security: [{ tenantKey: [] }],
+  security: requires("policies:evaluate"),
   request: { body: { required: true, content: { "application/json": { schema: EvaluateRequestSchema } } } },
   responses: {
     200: { description: "The decision", content: { "application/json": { schema: EvaluateResponseSchema } } },
