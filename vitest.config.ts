@@ -48,6 +48,8 @@ export default defineConfig({
           // `*.node.test.ts` beside a module: tests that need Node itself (the providers' official SDKs).
           include: ["test/node/**/*.test.ts", "src/**/*.node.test.ts"],
           testTimeout: 180_000,
+          // Each file's beforeAll migrates a fresh D1 state and starts `wrangler dev`: seconds, more on a busy machine.
+          hookTimeout: 180_000,
           // Each file starts its own wrangler dev (and Chromium); one at a time is kinder to small machines.
           fileParallelism: false,
         },
