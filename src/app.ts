@@ -33,8 +33,9 @@ app.use("*", accessLog);
 app.use("*", secureHeaders());
 // Every change answered 2xx is in the audit trail before its answer leaves (src/audit/trail.ts).
 app.use("/admin/*", limitBody, requireJsonBody, requireAdmin, auditTrail);
-// The key's scope is checked right after the key itself, before anything else about the request.
-app.use("/v1/*", requireTenant, scopeGuard(app.openAPIRegistry), limitBody, requireJsonBody, limitTenantRate, auditTrail);
+// The key's scope is checked right after the key itself, before anything else about the request (only the
+// body's size and media type come first, whoever sends it).
+app.use("/v1/*", limitBody, requireJsonBody, requireTenant, scopeGuard(app.openAPIRegistry), limitTenantRate, auditTrail);
 // Provider callbacks: no bearer key (the provider's signature authenticates them), form or JSON bodies.
 app.use("/callbacks/*", limitCallbackBody);
 

@@ -140,6 +140,13 @@ describe("calls list and calls stop", () => {
     expect(agreed.output).toMatch(/"status": "completed"/);
   });
 
+  it("audit list prints a table in a terminal: the tenant's own entries with --key", async () => {
+    const run = await inTerminal(["audit", "list", "--key", key], "");
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/AT\s+TENANT\s+ACTOR\s+ACTION\s+TARGET\s+REQUEST ID/);
+    expect(run.output).toMatch(new RegExp(`${TENANT}\\s+key:${keyId}\\s+bulk\\.started\\s+bulk-hangups/bh_`));
+  });
+
   it("refuses to stop everything without --all", async () => {
     const run = await cli(["calls", "stop"]);
     expect(run.code).toBe(1);
