@@ -21,6 +21,7 @@ const ROUTE_SCOPES: Record<string, Scope | null> = {
   "POST /v1/calls": "calls:register",
   "POST /v1/calls/{call_id}/signals": "calls:register",
   "POST /v1/bulk-hangups": "bulk",
+  "POST /v1/bulk-hangups/{id}/cancel": "bulk",
   "POST /v1/policies/evaluate": "policies:evaluate",
   "GET /v1/key": null,
 };
@@ -159,7 +160,9 @@ describe("the OpenAPI document", () => {
         if (scopes!.length) expect(op.responses["403"], `${route} documents 403`).toBeDefined();
       }
     }
-    // Other branches add routes (e.g. bulk cancel): every route listed here is declared as the contract says.
-    for (const [route, scope] of Object.entries(ROUTE_SCOPES)) expect(declared[route], route).toBe(scope);
+    // Every tenant route is in the contract's table, with the scope the table gives it: a new route must be
+    // added there, and so decide its scope (a route of another branch not merged yet is simply not in the document).
+    for (const [route, scope] of Object.entries(declared)) expect(ROUTE_SCOPES[route], `${route} is in the table`).toBe(scope);
+    for (const route of Object.keys(ROUTE_SCOPES).filter((r) => r !== "POST /v1/bulk-hangups/{id}/cancel")) expect(declared[route], route).toBeDefined();
   });
 });
