@@ -139,6 +139,75 @@ describe("connections", () => {
   });
 });
 
+describe("connections: watch and reconcile", () => {
+  const twilioCredentials = { account_sid: "AC0123456789abcdef0123456789abcdef", auth_token: SECRET_TOKEN };
+
+  it("default to watching registered calls, and to reconciling exactly where the provider documents a status read", async () => {
+    await createTenant("lifecycle-defaults");
+    const cases = [
+      ["twilio", twilioCredentials, true],
+      ["plivo", { auth_id: "MA1", auth_token: SECRET_TOKEN }, true],
+      ["callab", { api_key: "callab-key" }, true],
+      ["tryvox", { auth_id: "acct", api_key: "tvx_sk_test" }, false],
+      ["alohaa", { api_key: "alohaa-key" }, false],
+      ["sandbox", {}, false],
+    ] as const;
+    for (const [provider, credentials, reconcile] of cases) {
+      const res = await admin("PUT", `/admin/tenants/lifecycle-defaults/connections/${provider}`, { provider, credentials });
+      expect(await res.json(), provider).toMatchObject({ watch: "registered", reconcile });
+      expect(await (await admin("GET", `/admin/tenants/lifecycle-defaults/connections/${provider}`)).json(), provider).toMatchObject({ watch: "registered", reconcile });
+    }
+  });
+
+  it("are stored as given and read back; a replacing PUT without them returns to the defaults", async () => {
+    await createTenant("lifecycle-set");
+    const path = "/admin/tenants/lifecycle-set/connections/main";
+    const put = await admin("PUT", path, { provider: "twilio", credentials: twilioCredentials, watch: "all", reconcile: false });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toMatchObject({ watch: "all", reconcile: false });
+    expect(await (await admin("GET", path)).json()).toMatchObject({ watch: "all", reconcile: false });
+    expect(JSON.parse((await env.GATEWAY_KV.get(kvKey.connection("lifecycle-set", "main")))!)).toMatchObject({ watch: "all", reconcile: false });
+
+    expect(await (await admin("PUT", path, { provider: "twilio", credentials: twilioCredentials })).json()).toMatchObject({ watch: "registered", reconcile: true });
+    // watch: all is accepted for any provider; it has an effect only where the gateway reads the provider's callbacks.
+    expect(await (await admin("PUT", path, { provider: "tryvox", credentials: { auth_id: "a", api_key: "k" }, watch: "all", callbacks: "unsigned-ok" })).json())
+      .toMatchObject({ watch: "all", reconcile: false, callbacks: "unsigned-ok" });
+  });
+
+  it("reconcile: true for a provider without a status read is 422 naming the field, and changes nothing", async () => {
+    await createTenant("lifecycle-refused");
+    const path = "/admin/tenants/lifecycle-refused/connections/main";
+    await admin("PUT", path, { provider: "sandbox", credentials: {} });
+    const before = await env.GATEWAY_KV.get(kvKey.connection("lifecycle-refused", "main"));
+    for (const [provider, credentials] of [["alohaa", { api_key: "k" }], ["tryvox", { auth_id: "a", api_key: "k" }], ["sandbox", {}]] as const) {
+      const problem = await expectProblem(await admin("PUT", path, { provider, credentials, reconcile: true }), 422, "invalid_request");
+      expect(problem.errors, provider).toEqual([expect.objectContaining({ path: "reconcile" })]);
+    }
+    expect(await env.GATEWAY_KV.get(kvKey.connection("lifecycle-refused", "main"))).toBe(before);
+  });
+
+  it("refuse values outside their types", async () => {
+    await createTenant("lifecycle-types");
+    for (const extra of [{ watch: "everything" }, { watch: null }, { reconcile: "yes" }, { reconcile: 1 }]) {
+      const problem = await expectProblem(await admin("PUT", "/admin/tenants/lifecycle-types/connections/p", { provider: "twilio", credentials: twilioCredentials, ...extra }), 422);
+      expect(JSON.stringify(problem.errors)).toContain(Object.keys(extra)[0]!);
+    }
+    expect(await env.GATEWAY_KV.get(kvKey.connection("lifecycle-types", "p"))).toBeNull();
+  });
+
+  it("a connection stored before the options existed reads with their defaults", async () => {
+    await createTenant("lifecycle-old");
+    for (const [id, provider, credentials, reconcile] of [["tw", "twilio", twilioCredentials, true], ["tv", "tryvox", { auth_id: "a", api_key: "k" }, false]] as const) {
+      await admin("PUT", `/admin/tenants/lifecycle-old/connections/${id}`, { provider, credentials, watch: "all", reconcile: false });
+      const stored = JSON.parse((await env.GATEWAY_KV.get(kvKey.connection("lifecycle-old", id)))!) as Record<string, unknown>;
+      delete stored.watch;
+      delete stored.reconcile;
+      await env.GATEWAY_KV.put(kvKey.connection("lifecycle-old", id), JSON.stringify(stored));
+      expect(await (await admin("GET", `/admin/tenants/lifecycle-old/connections/${id}`)).json(), id).toMatchObject({ watch: "registered", reconcile });
+    }
+  });
+});
+
 describe("reading and removing", () => {
   it("a tenant reads back without its webhook secret", async () => {
     const put = await (await admin("PUT", "/admin/tenants/readable", { name: "Readable", webhook: { url: "https://example.com/h" } })).json<{ webhook: { secret: string } }>();

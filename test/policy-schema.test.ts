@@ -46,8 +46,8 @@ describe("validatePolicy", () => {
 
   it("reports an unknown or missing rule kind with the kinds that exist", () => {
     expect(errorsOf({ rules: [{ id: "x", kind: "block_country" }, { id: "y" }] })).toEqual([
-      { path: "rules.0.kind", message: 'unknown rule kind "block_country"; expected one of allowed_tenants, max_duration, fraud_flags, protect' },
-      { path: "rules.1.kind", message: "required: the rule kind, one of allowed_tenants, max_duration, fraud_flags, protect" },
+      { path: "rules.0.kind", message: 'unknown rule kind "block_country"; expected one of allowed_tenants, max_duration, fraud_flags, protect, destinations, concurrency, calling_hours, velocity' },
+      { path: "rules.1.kind", message: "required: the rule kind, one of allowed_tenants, max_duration, fraud_flags, protect, destinations, concurrency, calling_hours, velocity" },
     ]);
   });
 

@@ -165,6 +165,31 @@ describe("a watched call the policy must end", () => {
     expect(await providerRequests(callId)).toHaveLength(9);
   });
 
+  it("is retried whatever round it met: a fraud hangup joining a failing API round gets the retry", async () => {
+    const callId = uniqueCallId();
+    expect((await asTenant(key, "POST", "/v1/calls", { call_id: callId, connection: "plivo", to: "+442071838750" })).status).toBe(201);
+    // The API round is slow to fail, so the fraud flag's hangup joins it rather than starting its own.
+    await scriptProvider(callId, [{ ...DOWN, delay_ms: 600 }, DOWN, DOWN, DOWN]);
+    const apiHangup = hangup(key, callId, { connection: "plivo" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const signalled = await asTenant(key, "POST", `/v1/calls/${callId}/signals`, { connection: "plivo", flags: ["irsf"] });
+    expect(signalled.status).toBe(200);
+    expect(await (await apiHangup).json<Outcome>()).toMatchObject({ status: "failed", source: "api", round: 1 });
+
+    const joined = await record(callId);
+    expect(joined.rounds).toHaveLength(1);
+    expect(joined.retry).toMatchObject({ failures: 1 });
+    expect(Date.parse(joined.retry!.next_at) - Date.now()).toBeLessThanOrEqual(AUTO_RETRY_FIRST_MS);
+    const alarm = await runInDurableObject(stub(callId), (_, state) => state.storage.getAlarm());
+    expect(alarm).toBe(Date.parse(joined.retry!.next_at));
+
+    await retryNow(callId);
+    const done = await record(callId);
+    expect(done.hangup?.outcome).toMatchObject({ status: "terminated", source: "policy", round: 2 });
+    expect(done.retry).toBeNull();
+    expect(hangupsSent(await providerRequests(callId))).toBe(5);
+  });
+
   it("keeps its retry across a restart", async () => {
     const callId = uniqueCallId();
     await scriptProvider(callId, ROUND_DOWN);

@@ -93,8 +93,10 @@ const ui = {
   policyConnection: byId("policy-connection", HTMLInputElement),
   policyCallId: byId("policy-call-id", HTMLInputElement),
   policyTo: byId("policy-to", HTMLInputElement),
+  policyFrom: byId("policy-from", HTMLInputElement),
   policyFlags: byId("policy-flags", HTMLInputElement),
   policyStarted: byId("policy-started", HTMLInputElement),
+  policyAnswered: byId("policy-answered", HTMLInputElement),
   policyError: byId("policy-error", HTMLElement),
   policyResult: byId("policy-result", HTMLElement),
   confirm: byId("confirm", HTMLDialogElement),
@@ -650,9 +652,11 @@ ui.policyForm.addEventListener("submit", async (event) => {
   const call = {};
   if (ui.policyCallId.value.trim()) call.call_id = ui.policyCallId.value.trim();
   if (ui.policyTo.value.trim()) call.to = ui.policyTo.value.trim();
+  if (ui.policyFrom.value.trim()) call.from = ui.policyFrom.value.trim();
   const flags = splitList(ui.policyFlags.value);
   if (flags.length) call.flags = flags;
   if (ui.policyStarted.value) call.started_at = new Date(ui.policyStarted.value).toISOString();
+  if (ui.policyAnswered.value) call.answered_at = new Date(ui.policyAnswered.value).toISOString();
   const body = { kind: ui.policyKind.value, connection: ui.policyConnection.value.trim(), ...(Object.keys(call).length ? { call } : {}) };
   try {
     const answer = await api("POST", "/v1/policies/evaluate", body);

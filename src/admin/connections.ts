@@ -10,7 +10,18 @@ import { ProblemError } from "../http/problem";
 import { createRouter, zodProblems } from "../http/router";
 import { Id, problemResponses } from "../http/schemas";
 import { PROVIDER_NAMES, getProvider } from "../providers/registry";
-import { deleteConnection, openCredentials, readConnection, readTenant, publicConnection, putConnection, sealCredentials, type ConnectionRecord } from "../tenants/store";
+import {
+  WATCH_MODES,
+  deleteConnection,
+  openCredentials,
+  providerReconciles,
+  publicConnection,
+  putConnection,
+  readConnection,
+  readTenant,
+  sealCredentials,
+  type ConnectionRecord,
+} from "../tenants/store";
 import { TenantParam } from "./tenants";
 
 const TAG = "Admin";
@@ -35,6 +46,20 @@ const ConnectionBody = z
       .enum(["signed", "unsigned-ok"])
       .optional()
       .openapi({ description: "`unsigned-ok` accepts status callbacks from providers that do not sign them" }),
+    watch: z
+      .enum(WATCH_MODES)
+      .optional()
+      .openapi({
+        description:
+          "`registered` (default): only calls registered with `POST /v1/calls` are watched. `all`: a valid provider callback about a call the gateway has not seen registers it",
+      }),
+    reconcile: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          "Read a watched call's status at the provider when its events go missing. Default true where the provider documents a call-status read (Twilio, Plivo, Telnyx, Vonage, Callab), false elsewhere; true elsewhere is 422",
+      }),
   })
   .strict()
   .openapi("ConnectionRequest", {
@@ -48,6 +73,8 @@ const ConnectionSchema = z
     provider: z.string(),
     base_url: z.string().optional(),
     callbacks: z.enum(["signed", "unsigned-ok"]),
+    watch: z.enum(WATCH_MODES),
+    reconcile: z.boolean(),
     credential_fields: z.array(z.string()).openapi({ description: "Names of the stored credential fields; never their values" }),
     created_at: z.string(),
     updated_at: z.string(),
@@ -58,6 +85,8 @@ const ConnectionSchema = z
       tenant: "acme",
       provider: "plivo",
       callbacks: "signed",
+      watch: "registered",
+      reconcile: true,
       credential_fields: ["auth_id", "auth_token"],
       created_at: "2026-05-01T09:32:00.000Z",
       updated_at: "2026-05-01T09:32:00.000Z",
@@ -125,6 +154,11 @@ export const connectionRoutes = createRouter().openapi(putConnectionRoute, async
     const errors = zodProblems(credentials.error).map((e) => ({ ...e, path: `credentials.${e.path}`.replace(/\.\(root\)$/, "") }));
     throw new ProblemError(422, "invalid_request", `The credentials are not valid for ${body.provider}: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, { errors });
   }
+  const reconcilable = providerReconciles(body.provider);
+  if (body.reconcile === true && !reconcilable) {
+    const message = `${body.provider} documents no call-status read, so its calls cannot be reconciled`;
+    throw new ProblemError(422, "invalid_request", `The connection is not valid: reconcile: ${message}.`, { errors: [{ path: "reconcile", message }] });
+  }
   if (!(await readTenant(c.env, tenant))) throw new ProblemError(404, "not_found", `No tenant named "${tenant}".`);
 
   const existing = await readConnection(c.env, tenant, connection);
@@ -135,6 +169,8 @@ export const connectionRoutes = createRouter().openapi(putConnectionRoute, async
     provider: body.provider,
     ...(body.base_url ? { base_url: body.base_url } : {}),
     callbacks: body.callbacks ?? "signed",
+    watch: body.watch ?? "registered",
+    reconcile: body.reconcile ?? reconcilable,
     credentials: await sealCredentials(c.env, tenant, connection, credentials.data),
     created_at: existing?.created_at ?? now,
     updated_at: now,

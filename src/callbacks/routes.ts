@@ -101,6 +101,6 @@ export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) =>
   if (!event || !CallId.safeParse(event.callId).success) {
     throw new ProblemError(422, "invalid_request", `The callback does not name a call in ${connection.provider}'s format.`);
   }
-  await callObject(c.env, tenant, connection.id, event.callId).providerStatus({ status: event.status, ended: event.ended });
+  await callObject(c.env, tenant, connection.id, event.callId).providerStatus({ status: event.providerStatus, ended: event.state === "ended" });
   return c.body(null, 204);
 });

@@ -4,7 +4,7 @@
  */
 import type { CallIndexReport } from "../call-index/report";
 import type { CallRecord } from "./schemas";
-import { callState, isSettled, latestRound, watchEndsAt, type Round, type StoredCall } from "./stored-call";
+import { callState, isSettled, latestRound, retainedUntil, watchEndsAt, type Round, type StoredCall } from "./stored-call";
 
 function roundView(round: Round): CallRecord["rounds"][number] {
   return {
@@ -17,11 +17,6 @@ function roundView(round: Round): CallRecord["rounds"][number] {
     completed_at: round.completed_at,
     outcome: round.outcome,
   };
-}
-
-/** When a settled call's storage goes: `retention` after its last change; null while it is not settled. */
-export function retainedUntil(call: StoredCall, retention: number): number | null {
-  return isSettled(call) ? Date.parse(call.updated_at) + retention : null;
 }
 
 export function toRecord(call: StoredCall, retention: number): CallRecord {

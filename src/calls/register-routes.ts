@@ -17,7 +17,7 @@ import { callObject } from "../objects";
 import { requireConnection } from "./routes";
 import { CallIdParam, CallRecordSchema, MAX_FLAGS_PER_CALL, RegisterBody, SignalBody } from "./schemas";
 import type { JsonObject } from "./stored-call";
-import { normalizeFlags } from "./watch";
+import { normalizeFlags } from "./judge";
 
 const TAG = "Calls";
 

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { addLogFields } from "../http/access-log";
 import { sha256Hex } from "../bytes";
+import { Invariant } from "../errors";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { problemResponses } from "../http/schemas";
@@ -102,8 +103,8 @@ export const callRoutes = createRouter()
     if (result.kind === "idempotency_mismatch") {
       throw new ProblemError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request body.");
     }
-    // Only bulk hangups are judged on the call's protection; this route's are not (source "api").
-    if (result.kind === "protected") throw new ProblemError(403, "policy_denied", "A policy protects this call; nothing was sent to the provider.", { decision: result.decision });
+    // Only a bulk job's hangups are spared for protection or an end reported meanwhile; an API hangup is sent.
+    if (result.kind !== "outcome") throw new Invariant(`an API hangup was answered ${result.kind}`);
     addLogFields(c, { outcome: result.outcome.status, replayed: result.replayed });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.outcome, 200);

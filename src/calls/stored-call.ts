@@ -1,19 +1,18 @@
 /**
  * The one document a call's Durable Object keeps: who the call is, what was registered about it, every
- * hangup round, the outcome webhooks still to deliver, and a bounded event log. It is stored whole in
- * one row (./call-store.ts) and read through the pure functions below; the record the API returns is
- * derived from it (./record.ts).
+ * hangup round, the outcome webhooks still to deliver, a bounded event log, and every clock its duties
+ * are due by (a round's lease, the automatic retry, the index report, the alarm's backoff). It is stored
+ * whole in one row (./call-store.ts) and read through the pure functions below, so when each duty is next
+ * due is a function of this document alone. The record the API returns is derived from it (./record.ts).
  */
 import type { Decision } from "../policy/types";
 import type { AttemptLog } from "../providers/send-hangup";
-import type { HangupOutcome, HangupSource } from "../vocabulary";
-import { isFinal } from "../vocabulary";
-import type { CallEvent } from "./events";
-import type { OutboxMessage } from "./outbox";
+import type { OutboxMessage } from "../webhooks/outbox";
+import { isFinal, type HangupOutcome, type HangupSource } from "../vocabulary";
+import type { CallEvent, JsonObject } from "./events";
 import { POLICY_RECHECK_MS, WATCH_LIMIT_MS } from "./timings";
 
-/** A JSON object read back from storage (see ./schemas.ts for why its values are `{} | null`). */
-export type JsonObject = Record<string, {} | null>;
+export type { JsonObject };
 
 /** Who the call belongs to; the object's name is derived from the same three ids. */
 export interface CallIdentity {
@@ -38,6 +37,7 @@ export interface Registration {
   registered_at: string;
   /** The latest automatic-termination decision (kind "call"). */
   decision: Decision;
+  /** When the policy last judged the call: remembered, not written, when the judgement changed nothing. */
   evaluated_at: string;
 }
 
@@ -49,18 +49,24 @@ export interface Round {
   source: HangupSource;
   reason: string | null;
   decision: Decision | null;
+  /** The bulk hangup job that asked for this round, if one did. */
+  bulk_job: string | null;
   requested_at: string;
   status: "pending" | "completed";
+  /** While pending: the instance sending it is presumed alive until then; after it, the round is sent again. */
+  lease_until: string | null;
   completed_at: string | null;
   outcome: HangupOutcome | null;
   attempts: AttemptLog[];
 }
 
-/** A watched call's automatic hangup keeps failing: when the object tries again. */
+/** The watch still wants the call ended after a failed round: when the object tries again. */
 export interface AutomaticRetry {
-  /** Failed automatic rounds in a row. */
+  /** Failed rounds in a row since the watch began wanting the call ended. */
   failures: number;
   next_at: string;
+  /** The failed round this retry follows. */
+  round: number;
 }
 
 export interface StoredCall extends CallIdentity {
@@ -81,8 +87,13 @@ export interface StoredCall extends CallIdentity {
   outbox: OutboxMessage[];
   events: CallEvent[];
   events_omitted: Record<string, number>;
-  /** Alarm runs in a row in which a duty threw (they back off). */
-  alarm_failures: number;
+  /** Alarm runs in a row in which a duty threw, and no alarm before `backoff_until`. */
+  alarm: { failures: number; backoff_until: string | null };
+  /**
+   * The call index's copy: the highest version sent to it (remembered, not written: a new instance sends
+   * the latest again, which the index ignores if it has it) and, after a failed send, when to send again.
+   */
+  index: { reported: number; retry_at: string | null };
   /** Grows with every change (never below the clock, so a call deleted and seen again keeps growing). */
   version: number;
   created_at: string;
@@ -107,7 +118,8 @@ export function newStoredCall(identity: CallIdentity, now: string): StoredCall {
     outbox: [],
     events: [],
     events_omitted: {},
-    alarm_failures: 0,
+    alarm: { failures: 0, backoff_until: null },
+    index: { reported: 0, retry_at: null },
     version: 0,
     created_at: now,
     updated_at: now,
@@ -127,10 +139,14 @@ export function pendingRound(call: StoredCall): Round | null {
   return round?.status === "pending" ? round : null;
 }
 
-/** The outcome that ended the call for good, if a round produced one. */
+/** The round that ended the call for good, if one did. */
+export function finalRound(call: StoredCall): Round | null {
+  const round = latestRound(call);
+  return round?.outcome && isFinal(round.outcome.status) ? round : null;
+}
+
 export function finalOutcome(call: StoredCall): HangupOutcome | null {
-  const outcome = latestRound(call)?.outcome;
-  return outcome && isFinal(outcome.status) ? outcome : null;
+  return finalRound(call)?.outcome ?? null;
 }
 
 export type CallState = "live" | "hanging_up" | "ended";
@@ -140,7 +156,7 @@ export function callState(call: StoredCall): CallState {
   return pendingRound(call) ? "hanging_up" : "live";
 }
 
-/** Settled: nothing about the call can change by itself any more (retention starts counting). */
+/** Settled: nothing about the call can change by itself any more. */
 export function isSettled(call: StoredCall): boolean {
   return callState(call) === "ended";
 }
@@ -164,4 +180,14 @@ export function watchedRegistration(call: StoredCall): Registration | null {
   const registration = call.registration;
   if (!registration || !call.details || isSettled(call) || watchExpired(registration)) return null;
   return registration;
+}
+
+/**
+ * When the call's storage goes: `retention` after its last change, once nothing can change it by itself
+ * any more — settled, or no longer watched (a watch that ran out without news of the end, a call never
+ * registered whose rounds failed). Null while a round is pending or the call is watched.
+ */
+export function retainedUntil(call: StoredCall, retention: number): number | null {
+  if (pendingRound(call) || watchedRegistration(call)) return null;
+  return Date.parse(call.updated_at) + retention;
 }

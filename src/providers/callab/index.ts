@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { assertCallId, joinUrl, parseJson, readGenericFailure } from "../http";
 import type { ProviderAdapter } from "../types";
+import { callabStatusRead } from "./status";
 
 const credentials = z.object({
   api_key: z.string().min(1),
@@ -18,6 +19,7 @@ export const callab: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "callab",
   credentials,
   defaultBaseUrl: "https://api.callab.ai/v1",
+  status: callabStatusRead,
 
   buildRequest({ callId, reason, credentials: { api_key }, baseUrl }) {
     assertCallId(callId);

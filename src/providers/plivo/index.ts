@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { assertCallId, basicAuth, joinUrl, jsonField, readGenericFailure, segment } from "../http";
 import type { ProviderAdapter } from "../types";
+import { plivoStatusRead } from "./status";
 
 const credentials = z.object({
   auth_id: z.string().min(1),
@@ -18,6 +19,7 @@ export const plivo: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "plivo",
   credentials,
   defaultBaseUrl: "https://api.plivo.com",
+  status: plivoStatusRead,
 
   buildRequest({ callId, credentials: { auth_id, auth_token }, baseUrl }) {
     assertCallId(callId);

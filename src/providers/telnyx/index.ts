@@ -10,6 +10,7 @@ import { z } from "zod";
 import { joinUrl, jsonField, readGenericFailure, segment } from "../http";
 import type { ProviderAdapter } from "../types";
 import { base64Bytes } from "./callbacks";
+import { telnyxStatusRead } from "./status";
 
 const credentials = z.object({
   api_key: z.string().min(1),
@@ -37,6 +38,7 @@ export const telnyx: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "telnyx",
   credentials,
   defaultBaseUrl: "https://api.telnyx.com",
+  status: telnyxStatusRead,
 
   buildRequest({ callId, operationId, credentials: { api_key }, baseUrl }) {
     return {

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { basicAuth, joinUrl, jsonField, readGenericFailure, retryAfterMs, segment } from "../http";
 import type { ProviderAdapter, Reading } from "../types";
+import { twilioStatusRead } from "./status";
 
 const credentials = z.object({
   account_sid: z.string().min(1),
@@ -44,6 +45,7 @@ export const twilio: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "twilio",
   credentials,
   defaultBaseUrl: "https://api.twilio.com",
+  status: twilioStatusRead,
 
   buildRequest({ callId, credentials: { account_sid, auth_token }, baseUrl }) {
     return {

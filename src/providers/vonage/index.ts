@@ -9,6 +9,7 @@ import { z } from "zod";
 import { joinUrl, jsonField, readGenericFailure, segment } from "../http";
 import { describePrivateKeyProblem, signApplicationJwt } from "./private-key";
 import type { ProviderAdapter } from "../types";
+import { vonageStatusRead } from "./status";
 
 /** Long enough for every retry inside the send budget, short enough to be worthless if it leaks. */
 const TOKEN_LIFETIME_SECONDS = 300;
@@ -34,6 +35,7 @@ export const vonage: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "vonage",
   credentials,
   defaultBaseUrl: "https://api.nexmo.com",
+  status: vonageStatusRead,
 
   async buildRequest({ callId, credentials: { application_id, private_key }, baseUrl }) {
     const url = joinUrl(baseUrl, `/v1/calls/${segment(callId)}`);

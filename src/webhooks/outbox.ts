@@ -1,10 +1,10 @@
 /**
  * The outcome webhooks of one call, as a bounded outbox: each finished round may queue one message
  * (`call.hangup.completed` for a final outcome, `call.hangup.failed` for a failed round), delivered from
- * the object's alarm with the retry schedule of ../webhooks/retry-schedule.ts. Pure functions; the
- * delivery itself is ../webhooks/deliver.ts.
+ * the call object's alarm with the retry schedule of ./retry-schedule.ts. Pure functions; the delivery
+ * itself is ./deliver.ts, run by the call object's outbox duty (src/calls/duties/outbox.ts).
  */
-import { nextWebhookAttemptAt } from "../webhooks/retry-schedule";
+import { nextWebhookAttemptAt } from "./retry-schedule";
 import type { HangupOutcome } from "../vocabulary";
 
 export type WebhookStatus = "pending" | "delivered" | "failed" | "not_configured" | "superseded";
