@@ -1,6 +1,6 @@
 /**
  * `npm start`: the gateway on localhost in workerd (wrangler dev) with local KV and Durable Object
- * state, seeded so that a newcomer can hang up a sandbox call in one paste: local secrets, the demo
+ * state (its D1 schema applied by `wrangler d1 migrations apply`, as a deploy does), seeded so that a newcomer can hang up a sandbox call in one paste: local secrets, the demo
  * tenant and its key, a sandbox connection, and the policy in policies/default.yaml.
  */
 import { spawn } from "node:child_process";
@@ -10,6 +10,7 @@ import { parse as parseYaml } from "yaml";
 import type { PolicyDocument } from "../src/policy/schema";
 import { ensureDevSecrets } from "./lib/dev-vars";
 import { expectOk, gatewayClient } from "./lib/gateway-client";
+import { applyLocalMigrations } from "./lib/local-migrations";
 import { OFFLINE_WRANGLER_ENV } from "./lib/wrangler-env";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -18,16 +19,19 @@ const DEMO_TENANT = "demo";
 const DEMO_CONNECTION = "sandbox";
 const DEMO_KEY_FILE = ".wrangler/demo-key";
 const POLICY_FILE = "policies/default.yaml";
+const STATE_DIR = ".wrangler/state";
 const READY_TIMEOUT_MS = 60_000;
 const WRANGLER_BIN = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
 
 const { vars, generated } = ensureDevSecrets();
 if (generated.length) console.log(`Generated ${generated.join(" and ")} in .dev.vars (local only, git-ignored).`);
 
+applyLocalMigrations(STATE_DIR);
+
 // wrangler runs in its own process group so that stopping this script stops workerd too.
 const wrangler = spawn(
   process.execPath,
-  [WRANGLER_BIN, "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", ".wrangler/state", "--show-interactive-dev-session=false"],
+  [WRANGLER_BIN, "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", STATE_DIR, "--show-interactive-dev-session=false"],
   { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...OFFLINE_WRANGLER_ENV }, detached: true },
 );
 function stop(): void {

@@ -8,8 +8,12 @@ import { secureHeaders } from "hono/secure-headers";
 import { connectionRoutes } from "./admin/connections";
 import { keyRoutes } from "./admin/keys";
 import { tenantRoutes } from "./admin/tenants";
+import { auditRoutes } from "./audit/routes";
+import { auditTrail } from "./audit/trail";
 import { requireAdmin, requireTenant } from "./auth/bearer";
+import { keyInfoRoutes } from "./auth/key-route";
 import { limitTenantRate } from "./auth/rate-limit";
+import { documentScopeRefusals, scopeGuard } from "./auth/scope-guard";
 import { bulkRoutes } from "./bulk/routes";
 import { callIndexRoutes } from "./call-index/routes";
 import { callbackRoutes, limitCallbackBody } from "./callbacks/routes";
@@ -27,8 +31,11 @@ export const app = createRouter();
 app.use("*", requestId({ headerName: "X-Request-Id" }));
 app.use("*", accessLog);
 app.use("*", secureHeaders());
-app.use("/admin/*", limitBody, requireJsonBody, requireAdmin);
-app.use("/v1/*", limitBody, requireJsonBody, requireTenant, limitTenantRate);
+// Every change answered 2xx is in the audit trail before its answer leaves (src/audit/trail.ts).
+app.use("/admin/*", limitBody, requireJsonBody, requireAdmin, auditTrail);
+// The key's scope is checked right after the key itself, before anything else about the request (only the
+// body's size and media type come first, whoever sends it).
+app.use("/v1/*", limitBody, requireJsonBody, requireTenant, scopeGuard(app.openAPIRegistry), limitTenantRate, auditTrail);
 // Provider callbacks: no bearer key (the provider's signature authenticates them), form or JSON bodies.
 app.use("/callbacks/*", limitCallbackBody);
 
@@ -46,7 +53,11 @@ const routes = app
   .route("/", callbackRoutes)
   .route("/", tenantPolicyRoutes)
   .route("/", callIndexRoutes)
-  .route("/", bulkRoutes);
+  .route("/", bulkRoutes)
+  .route("/", auditRoutes)
+  .route("/", keyInfoRoutes);
+
+documentScopeRefusals(app.openAPIRegistry);
 
 app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
 app.onError(handleError);

@@ -5,6 +5,7 @@
  * the same exactly-once path as an API hangup, and sets its alarm for the deadline.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { requires } from "../auth/scopes";
 import { addLogFields } from "../http/access-log";
 import { sha256Hex } from "../bytes";
 import { ProblemError } from "../http/problem";
@@ -33,7 +34,7 @@ const registerRoute = createRoute({
     "before this answers (through the same exactly-once hangup as the API, reason `policy:<rule>`); otherwise it is hung up " +
     "at its deadline. Sending the same registration again answers 200 with the current record and `Idempotent-Replayed: true`; " +
     "different details for a registered call, or registering a call that was already hung up, is 409.",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:register"),
   request: { body: { required: true, content: { "application/json": { schema: RegisterBody } } } },
   responses: {
     201: { description: "Registered: the call's record, with the decision and any hangup it caused", content: { "application/json": { schema: CallRecordSchema } } },
@@ -55,7 +56,7 @@ const signalRoute = createRoute({
     "Flags are added (once each) and the policy is evaluated at once: a matching enforced fraud_flags rule hangs the call up " +
     "before this answers. `ended: true` marks the call over: it is no longer watched and not hung up. 404 for a call that " +
     "was never registered nor hung up.",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:register"),
   request: {
     params: CallIdParam,
     body: { required: true, content: { "application/json": { schema: SignalBody } } },

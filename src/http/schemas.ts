@@ -36,6 +36,18 @@ export function isCallId(value: string): boolean {
 }
 
 export const IsoDateTime = z.iso.datetime({ offset: true });
+
+export const MAX_LIST_LIMIT = 500;
+export const DEFAULT_LIST_LIMIT = 50;
+
+/** A list's `limit` query parameter: 1 to 500 (default 50). */
+export const ListLimit = z
+  .string()
+  .regex(/^[0-9]{1,3}$/, "must be an integer from 1 to 500")
+  .transform(Number)
+  .pipe(z.number().int().min(1, "must be at least 1").max(MAX_LIST_LIMIT, "must be at most 500"))
+  .optional()
+  .openapi({ type: "integer", minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT });
 export const E164 = z.string().regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +14155550100");
 
 export { OUTCOME_STATUSES, OutcomeStatus } from "../vocabulary";
