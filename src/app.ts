@@ -3,7 +3,6 @@
  * everything. The same schemas that validate requests make the OpenAPI document, written at build time
  * (scripts/build-assets.ts) and served as a static asset.
  */
-import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { connectionRoutes } from "./admin/connections";
 import { keyRoutes } from "./admin/keys";
@@ -18,13 +17,14 @@ import { callRoutes } from "./calls/routes";
 import { accessLog } from "./http/access-log";
 import { limitBody, requireJsonBody } from "./http/guards";
 import { handleError, problem, problemResponse } from "./http/problem";
+import { requestId } from "./http/request-id";
 import { createRouter } from "./http/router";
 import { serviceRoutes } from "./http/service-routes";
 import { adminPolicyRoutes, tenantPolicyRoutes } from "./policy/routes";
 
 export const app = createRouter();
 
-app.use("*", requestId({ headerName: "X-Request-Id" }));
+app.use("*", requestId);
 app.use("*", accessLog);
 app.use("*", secureHeaders());
 app.use("/admin/*", limitBody, requireJsonBody, requireAdmin);
