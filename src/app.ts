@@ -14,7 +14,10 @@ import { callIndexRoutes } from "./call-index/routes";
 import { callbackRoutes, limitCallbackBody } from "./callbacks/routes";
 import { registrationRoutes } from "./calls/register-routes";
 import { callRoutes } from "./calls/routes";
+import type { MiddlewareHandler } from "hono";
 import { accessLog } from "./http/access-log";
+import type { AppEnv } from "./http/app-env";
+import { type GuardProblems } from "./http/guard-problems";
 import { limitBody, requireJsonBody } from "./http/guards";
 import { handleError, problem, problemResponse } from "./http/problem";
 import { requestId } from "./http/request-id";
@@ -27,10 +30,20 @@ export const app = createRouter();
 app.use("*", requestId);
 app.use("*", accessLog);
 app.use("*", secureHeaders());
-app.use("/admin/*", limitBody, requireJsonBody, requireAdmin);
-app.use("/v1/*", limitBody, requireJsonBody, requireTenant, limitTenantRate);
-// Provider callbacks: no bearer key (the provider's signature authenticates them), form or JSON bodies.
-app.use("/callbacks/*", limitCallbackBody);
+
+/**
+ * The guards in front of each prefix, and what they can answer: mounted from this table, and documented
+ * from it on every operation behind them (src/http/guard-problems.ts). 503 is a missing ADMIN_TOKEN on
+ * /admin, and anywhere a call's storage briefly unavailable (the error handler).
+ */
+const GUARDS = [
+  { path: "/admin/*", middleware: [limitBody, requireJsonBody, requireAdmin], statuses: [401, 413, 503], bodyStatuses: [415] },
+  { path: "/v1/*", middleware: [limitBody, requireJsonBody, requireTenant, limitTenantRate], statuses: [401, 413, 429, 503], bodyStatuses: [415] },
+  // Provider callbacks: no bearer key (the provider's signature authenticates them), form or JSON bodies.
+  { path: "/callbacks/*", middleware: [limitCallbackBody], statuses: [413, 503] },
+] satisfies (GuardProblems & { middleware: MiddlewareHandler<AppEnv>[] })[];
+for (const guard of GUARDS) app.use(guard.path, ...guard.middleware);
+export const GUARD_PROBLEMS: GuardProblems[] = GUARDS;
 
 app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
 app.openAPIRegistry.registerComponent("securitySchemes", "tenantKey", { type: "http", scheme: "bearer", description: "A tenant API key (hgw_…)" });

@@ -4,11 +4,17 @@
  * is the one the routes make now (it is written at build time: scripts/build-assets.ts).
  */
 import { METHOD_NAME_ALL } from "hono/router";
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { maxBodyBytes } from "../src/http/guards";
+import { checkAnswer } from "./openapi-responses";
 import { app } from "../src/app";
 import type { OpenApiDocument, SchemaObject } from "./openapi-document";
-import { LOCAL_SERVER_URL, OPENAPI_CONFIG } from "../src/http/openapi-config";
-import { send, servedOpenApiDocument } from "./helpers";
+import { LOCAL_SERVER_URL } from "../src/http/openapi-config";
+import { openApiDocument as currentDocument } from "../src/http/openapi-document";
+import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
+import { BASE, createConnection, createTenant, fakeProviderUrl, getCall, hangup, scriptProvider, send, servedOpenApiDocument, uniqueCallId } from "./helpers";
 
 const openApiDocument = () => servedOpenApiDocument<OpenApiDocument>();
 
@@ -31,7 +37,7 @@ function hasExample(schema: SchemaObject | undefined, doc: OpenApiDocument): boo
 
 describe("GET /openapi.json", () => {
   it("is the document the app's routes make now, served as a static asset, not by the Worker", async () => {
-    expect(await openApiDocument()).toEqual(JSON.parse(JSON.stringify(app.getOpenAPI31Document(OPENAPI_CONFIG))));
+    expect(await openApiDocument()).toEqual(JSON.parse(JSON.stringify(currentDocument())));
     const worker = await send("/openapi.json");
     expect(worker.status).toBe(404);
     expect(worker.headers.get("content-type")).toBe("application/problem+json");
@@ -79,5 +85,61 @@ describe("GET /openapi.json", () => {
   it("gives the problem document an example", async () => {
     const doc = await openApiDocument();
     expect(hasExample({ $ref: "#/components/schemas/Problem" }, doc)).toBe(true);
+  });
+});
+
+/**
+ * Answers are checked against the document by the helpers themselves (./openapi-responses.ts); these are
+ * the answers few other tests see.
+ */
+describe("answers the document must accept", () => {
+  it("a call's record read while its round is in flight: the round's and the hangup's outcome are null", async () => {
+    const { key } = await createTenant("openapi-in-flight");
+    await createConnection("openapi-in-flight", "plivo", "plivo", PLIVO_FAKE_AUTH, { base_url: fakeProviderUrl() });
+    const callId = uniqueCallId();
+    await scriptProvider(callId, [{ status: 204, delay_ms: 2_000 }]);
+    const answer = hangup(key, callId, { connection: "plivo" });
+    let record: { hangup: { outcome: unknown } | null; rounds: { outcome: unknown }[] } | undefined;
+    for (let i = 0; i < 40 && record?.hangup?.outcome !== null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // `getCall` checks the answer against /openapi.json: a null the document refuses fails here.
+      const res = await getCall(key, callId, "plivo");
+      if (res.status === 200) record = await res.json();
+    }
+    expect(record?.hangup?.outcome).toBeNull();
+    expect(record?.rounds.map((round) => round.outcome)).toEqual([null]);
+    expect((await answer).status).toBe(200);
+  });
+});
+
+describe("what the guards answer", () => {
+  it("is documented on every operation behind them: 401, 413, 415, 400 and the tenant rate limit's 429", async () => {
+    const doc = await openApiDocument();
+    const { key } = await createTenant("openapi-guards");
+    // A rate limiter that refuses everything: the 429 of any tenant route, without sending 600 requests.
+    const limited = { ...env, TENANT_RATE_LIMITER: { limit: async () => ({ success: false }) } };
+    const checked: string[] = [];
+    for (const { route, op } of operations(doc)) {
+      const [method, template] = route.split(" ") as [string, string];
+      const path = template.replace(/\{[^}]+\}/g, "x");
+      const expectAnswer = async (expected: number, init: RequestInit, bindings: Env = env) => {
+        const request = new Request(BASE + path, { method, ...init });
+        const res = await app.fetch(request, bindings, createExecutionContext());
+        expect(res.status, `${route}: ${await res.clone().text()}`).toBe(expected);
+        await checkAnswer(method, request.url, res);
+        checked.push(`${route} ${expected}`);
+      };
+      const credential = { authorization: `Bearer ${template.startsWith("/admin/") ? env.ADMIN_TOKEN : key}` };
+      const json = { ...credential, "content-type": "application/json" };
+      if (!template.startsWith("/v1/") && !template.startsWith("/admin/")) continue;
+      await expectAnswer(401, {});
+      if (op.requestBody) {
+        await expectAnswer(413, { headers: json, body: JSON.stringify({ pad: "x".repeat(maxBodyBytes(path)) }) });
+        await expectAnswer(415, { headers: { ...credential, "content-type": "text/plain" }, body: "x" });
+        await expectAnswer(400, { headers: json, body: "{not json" });
+      }
+      if (template.startsWith("/v1/")) await expectAnswer(429, { headers: credential }, limited);
+    }
+    expect(checked).toContain("POST /v1/policies/evaluate 429");
   });
 });
