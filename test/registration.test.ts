@@ -76,9 +76,9 @@ function spellInstant(ms: number, spelling: InstantSpelling, offsetMinutes: numb
 }
 
 /** The same JSON value with every object's keys in another order (a shuffle chosen by `seed`), however deep. */
-function reordered(value: unknown, seed: number): never {
-  if (Array.isArray(value)) return value.map((item, i) => reordered(item, seed + i)) as never;
-  if (value === null || typeof value !== "object") return value as never;
+function reordered<T>(value: T, seed: number): T {
+  if (Array.isArray(value)) return value.map((item: unknown, i) => reordered(item, seed + i)) as T;
+  if (value === null || typeof value !== "object") return value;
   const entries = Object.entries(value);
   let state = seed >>> 0;
   for (let i = entries.length - 1; i > 0; i--) {
@@ -86,7 +86,7 @@ function reordered(value: unknown, seed: number): never {
     const j = state % (i + 1);
     [entries[i], entries[j]] = [entries[j]!, entries[i]!];
   }
-  return Object.fromEntries(entries.map(([k, v], i) => [k, reordered(v, seed + i + 1)])) as never;
+  return Object.fromEntries(entries.map(([k, v], i) => [k, reordered(v, seed + i + 1)])) as T;
 }
 
 function secondsAgo(seconds: number): string {
