@@ -22,6 +22,7 @@ import { limitBody, requireJsonBody } from "./http/guards";
 import { handleError, problem, problemResponse } from "./http/problem";
 import { requestId } from "./http/request-id";
 import { createRouter } from "./http/router";
+import { pageRoutes } from "./http/page-routes";
 import { serviceRoutes } from "./http/service-routes";
 import { adminPolicyRoutes, tenantPolicyRoutes } from "./policy/routes";
 
@@ -29,7 +30,8 @@ export const app = createRouter();
 
 app.use("*", requestId);
 app.use("*", accessLog);
-app.use("*", secureHeaders());
+// Headers a response already has are kept: the pages' own come from public/_headers.
+app.use("*", secureHeaders({ overwrite: false }));
 
 /**
  * The guards in front of each prefix, and what they can answer: mounted from this table, and documented
@@ -60,6 +62,9 @@ const routes = app
   .route("/", tenantPolicyRoutes)
   .route("/", callIndexRoutes)
   .route("/", bulkRoutes);
+
+// Not in the OpenAPI document: pages, not API operations.
+app.route("/", pageRoutes);
 
 app.notFound((c) => problemResponse(problem(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
 app.onError(handleError);

@@ -3,11 +3,13 @@
  * checked against the served /openapi.json, so the document and the gateway cannot drift apart: the status
  * is documented for the operation, so is the content type, and the body is valid against the documented
  * schema (JSON Schema 2020-12, @cfworker/json-schema: it runs in workerd, which allows no code generation).
- * An answer to a path or method the document has no operation for must be a problem document (404, 405).
+ * An answer to a path or method the document has no operation for must be a problem document (404, 405),
+ * or the static asset itself (a page, src/http/page-routes.ts).
  * The checker reads whatever the document says, so routes and fields added later are checked as they are.
  */
 import { Validator, type Schema } from "@cfworker/json-schema";
 import { env } from "cloudflare:workers";
+import { GUARD_PROBLEMS } from "../src/app";
 import type { OpenApiDocument, OperationObject } from "./openapi-document";
 
 interface Operation {
@@ -84,8 +86,18 @@ export async function checkAnswer(method: string, url: string, response: Respons
   const match = state.operations.find((op) => op.method === lookup && op.pattern.test(path));
 
   if (!match) {
-    if (![404, 405].includes(response.status) || mediaType !== "application/problem+json") {
-      throw new Error(`${where} (${mediaType}), but /openapi.json has no operation ${lookup} for this path: only a 404 or 405 problem may answer it`);
+    if (mediaType !== "application/problem+json") {
+      // A page or one of its files (src/http/page-routes.ts): what the assets binding itself answers.
+      const asset = await env.ASSETS.fetch(new Request(url, { method, redirect: "manual" }));
+      const same = asset.status === response.status && asset.headers.get("content-type") === response.headers.get("content-type");
+      await asset.body?.cancel();
+      if (!same) throw new Error(`${where} (${mediaType}), but /openapi.json has no operation ${lookup} for this path and the static assets answer ${asset.status}`);
+      return;
+    }
+    // The guards in front of a prefix answer before any route is looked for.
+    const guards = GUARD_PROBLEMS.filter((guard) => path.startsWith(guard.path.slice(0, -1))).flatMap((g) => [...g.statuses, ...(g.bodyStatuses ?? [])]);
+    if (![404, 405, ...guards].includes(response.status)) {
+      throw new Error(`${where} (${mediaType}), but /openapi.json has no operation ${lookup} for this path: only a 404 or 405 problem (or a guard's) may answer it`);
     }
     if (method !== "HEAD") expectValid(validator(state, "problem", { $ref: "#/components/schemas/Problem" }), text, where);
     return;
