@@ -84,6 +84,25 @@ describe("GET /openapi.json", () => {
     expect(doc.servers?.map((s) => s.url)).toEqual(["/", LOCAL_SERVER_URL]);
   });
 
+  it("lets a field be null only as a validator reads it: anyOf [$ref, {type: null}], never allOf with a null type nor a component made nullable", async () => {
+    const doc = await openApiDocument();
+    const faults: string[] = [];
+    const walk = (value: unknown, where: string): void => {
+      if (Array.isArray(value)) return value.forEach((item, i) => walk(item, `${where}/${i}`));
+      if (value === null || typeof value !== "object") return;
+      const schema = value as SchemaObject;
+      // An allOf branch that says "or null" is ANDed with the others, which refuse null.
+      if (schema.allOf?.some((branch) => [branch.type].flat().includes("null"))) faults.push(where);
+      for (const [key, inner] of Object.entries(value)) walk(inner, `${where}/${key}`);
+    };
+    walk(doc.paths, "#/paths");
+    walk(doc.components, "#/components");
+    for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
+      if ([schema.type].flat().includes("null")) faults.push(`#/components/schemas/${name} is nullable everywhere it is used`);
+    }
+    expect(faults).toEqual([]);
+  });
+
   it("gives the problem document an example", async () => {
     const doc = await openApiDocument();
     expect(hasExample({ $ref: "#/components/schemas/Problem" }, doc)).toBe(true);
