@@ -8,6 +8,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requires } from "../auth/scopes";
 import { addLogFields } from "../http/access-log";
 import { sha256Hex } from "../bytes";
+import { canonicalJson } from "../canonical-json";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { problemResponses } from "../http/schemas";
@@ -67,9 +68,21 @@ const signalRoute = createRoute({
   },
 });
 
-/** Identifies a registration request, so that its retry is told apart from a different registration. */
-function registrationFingerprint(body: { started_at?: string; from?: string; to?: string; metadata?: Record<string, unknown> }, flags: string[]) {
-  return sha256Hex(JSON.stringify([body.started_at ?? null, body.from ?? null, body.to ?? null, [...flags].sort(), body.metadata ?? null]));
+/** The registration's instants, compared as the instant they name however they are written (`…Z`, `….000Z`, an offset). */
+const INSTANT_FIELDS = ["started_at", "answered_at"];
+
+/**
+ * Identifies a registration by its values, so that its retry is told apart from a different registration
+ * however its JSON is written: every field of the body but the ids that address the call, as canonical JSON
+ * (metadata keys in any order), instants as instants, flags as stored.
+ */
+function registrationFingerprint(body: Record<string, unknown>, flags: string[]): Promise<string> {
+  const values: Record<string, unknown> = { ...body, call_id: undefined, connection: undefined, flags: [...flags].sort() };
+  for (const field of INSTANT_FIELDS) {
+    const text = values[field];
+    if (typeof text === "string") values[field] = new Date(Date.parse(text)).toISOString();
+  }
+  return sha256Hex(canonicalJson(values));
 }
 
 export const registrationRoutes = createRouter()

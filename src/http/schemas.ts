@@ -77,12 +77,13 @@ export const ProblemSchema = z
 export function problemResponses(...statuses: number[]) {
   const out: Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }> = {};
   for (const status of statuses) {
-    out[status] = { description: STATUS_TEXT[status] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } };
+    out[status] = { description: PROBLEM_STATUS_TEXT[status] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } };
   }
   return out;
 }
 
-const STATUS_TEXT: Record<number, string> = {
+/** How the OpenAPI document describes each error status. */
+export const PROBLEM_STATUS_TEXT: Record<number, string> = {
   400: "Malformed request",
   401: "Missing or invalid credentials",
   403: "Forbidden",
@@ -93,5 +94,5 @@ const STATUS_TEXT: Record<number, string> = {
   422: "Invalid request body or parameters",
   429: "Rate limited",
   502: "Provider error",
-  503: "Not configured",
+  503: "Not configured, or briefly unavailable (retry after Retry-After)",
 };
