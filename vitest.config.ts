@@ -1,9 +1,12 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 // Fixed test secrets: the suite must not depend on a developer's .dev.vars.
 export const TEST_ADMIN_TOKEN = "test-admin-token";
 export const TEST_CREDENTIALS_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+// The D1 schema, as `wrangler d1 migrations apply` reads it: test/apply-migrations.ts applies it in each test file.
+const d1Migrations = await readD1Migrations("./migrations");
 
 const workersPool = () =>
   cloudflareTest(({ inject }) => ({
@@ -13,11 +16,14 @@ const workersPool = () =>
         ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
         FAKE_PROVIDER_URL: inject("fakeProviderUrl"),
+        TEST_MIGRATIONS: d1Migrations,
       },
     },
   }));
 const workersTest = {
   globalSetup: ["./test/global-setup.ts", "./test/build-assets-setup.ts"],
+  // Storage is per test file (or shared, applied once), so every file starts with the migrations applied.
+  setupFiles: ["./test/apply-migrations.ts"],
   testTimeout: 30_000,
   // beforeAll hooks seed tenants through the Worker: on a busy machine that takes longer than vitest's 10 s.
   hookTimeout: 30_000,

@@ -106,7 +106,8 @@ export const OutcomeSchema = z
     provider: z.string(),
     status: OutcomeStatus,
     reason: z.string().nullable(),
-    decision: DecisionSchema.nullable(),
+    // Not `.nullable()`: zod-to-openapi 9.1 writes that of a registered schema as a bare $ref (null refused).
+    decision: DecisionSchema.or(z.null()),
     provider_response: z.object({ http_status: z.number().int().nullable(), code: z.string().optional(), detail: z.string() }),
     attempts: z.number().int(),
     round: z.number().int().openapi({ description: "Which round of this call produced the outcome (1 for the first)" }),

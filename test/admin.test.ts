@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { hashApiKey } from "../src/auth/api-keys";
+import { SCOPES } from "../src/auth/scopes";
 import { callObject } from "../src/objects";
 import { toBase64 } from "../src/bytes";
 import { kvKey } from "../src/storage-keys";
@@ -314,7 +315,7 @@ describe("webhook secrets", () => {
 });
 
 describe("key listing", () => {
-  it("lists every key with id, name and created_at, revoked ones with revoked_at; never a key or its hash", async () => {
+  it("lists every key with id, name, scopes and created_at, revoked ones with revoked_at; never a key or its hash", async () => {
     await admin("PUT", "/admin/tenants/lister", {});
     const issued: { id: string; key: string; created_at: string }[] = [];
     for (const name of ["ci", "billing", undefined]) {
@@ -328,9 +329,10 @@ describe("key listing", () => {
     const text = await res.text();
     const { keys } = JSON.parse(text) as { keys: Record<string, string>[] };
     expect(keys).toHaveLength(3);
-    expect(keys.find((k) => k.id === issued[0]!.id)).toEqual({ id: issued[0]!.id, name: "ci", created_at: issued[0]!.created_at });
-    expect(keys.find((k) => k.id === issued[1]!.id)).toEqual({ id: issued[1]!.id, name: "billing", created_at: issued[1]!.created_at, revoked_at: expect.any(String) });
-    expect(keys.find((k) => k.id === issued[2]!.id)).toEqual({ id: issued[2]!.id, created_at: issued[2]!.created_at });
+    const scopes = [...SCOPES];
+    expect(keys.find((k) => k.id === issued[0]!.id)).toEqual({ id: issued[0]!.id, name: "ci", scopes, created_at: issued[0]!.created_at });
+    expect(keys.find((k) => k.id === issued[1]!.id)).toEqual({ id: issued[1]!.id, name: "billing", scopes, created_at: issued[1]!.created_at, revoked_at: expect.any(String) });
+    expect(keys.find((k) => k.id === issued[2]!.id)).toEqual({ id: issued[2]!.id, scopes, created_at: issued[2]!.created_at });
     for (const { key } of issued) {
       expect(text).not.toContain(key);
       expect(text).not.toContain(await hashApiKey(key));

@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { policyJsonSchemas, schemaFileText } from "../src/policy/json-schema";
 import { POLICY_PROVIDERS, validatePolicy } from "../src/policy/schema";
-import { canonicalJson, policyVersion } from "../src/policy/version";
+import { canonicalJson } from "../src/canonical-json";
+import { policyVersion } from "../src/policy/version";
 import { PROVIDER_NAMES } from "../src/providers/registry";
 
 /** The contract's example document. */

@@ -14,10 +14,15 @@
  * and the tenant rate limit is the caller's (by default one no run reaches: the limiter is still asked
  * on every request, so its cost is measured, it just never says no to one tenant sending thousands a
  * minute).
+ *
+ * D1 databases get wrangler.toml's migrations (each database's `migrations_dir`, default migrations/),
+ * applied as `wrangler d1 migrations apply` does (same files, same `d1_migrations` table), before the
+ * gateway answers its first request.
  */
 import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
+import { readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { childProcesses } from "./process-stats";
@@ -63,6 +68,16 @@ export interface LocalGateway {
   d1Database(binding: string): ReturnType<Miniflare["getD1Database"]>;
   recentOutput(): string;
   close(): Promise<void>;
+}
+
+/** Applies the database's migrations not yet recorded in its `d1_migrations` table, each in one batch. */
+async function applyMigrations(db: Awaited<ReturnType<Miniflare["getD1Database"]>>, dir: string): Promise<void> {
+  await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
+  const applied = new Set((await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((row) => row.name));
+  for (const migration of await readD1Migrations(dir)) {
+    if (applied.has(migration.name)) continue;
+    await db.batch([...migration.queries.map((sql) => db.prepare(sql)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(migration.name)]);
+  }
 }
 
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
@@ -133,6 +148,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   });
   try {
     const gatewayUrl = (await mf.unsafeGetDirectURL(GATEWAY)).origin;
+    for (const database of unstable_readConfig({ config: WRANGLER_CONFIG }).d1_databases) {
+      await applyMigrations(await mf.getD1Database(database.binding, GATEWAY), database.migrations_dir ?? "migrations");
+    }
     const passthroughUrl = options.passthrough ? (await mf.unsafeGetDirectURL(PASSTHROUGH)).origin : null;
     const floorUrl = options.passthrough ? (await mf.unsafeGetDirectURL(FLOOR)).origin : null;
     // Ours is the workerd child that was not there before (a bench may run two at once).

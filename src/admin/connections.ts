@@ -4,6 +4,7 @@
  * KV, and never sent back: answers list only which fields are stored.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { noteChange } from "../audit/trail";
 import { BoundedJsonObject } from "../http/json-bounds";
 import { ProblemError } from "../http/problem";
 import { createRouter, zodProblems } from "../http/router";
@@ -175,6 +176,12 @@ export const connectionRoutes = createRouter().openapi(putConnectionRoute, async
     updated_at: now,
   };
   await putConnection(c.env, record);
+  noteChange(c, {
+    action: "connection.put",
+    tenant,
+    target: `tenants/${tenant}/connections/${connection}`,
+    detail: { provider: record.provider, callbacks: record.callbacks, credential_fields: Object.keys(credentials.data as object), ...(record.base_url ? { base_url: record.base_url } : {}) },
+  });
   return c.json(connectionView(record, Object.keys(credentials.data as object)), existing ? 200 : 201);
 })
   .openapi(getConnectionRoute, async (c) => {
@@ -190,5 +197,6 @@ export const connectionRoutes = createRouter().openapi(putConnectionRoute, async
     if (!(await deleteConnection(c.env, tenant, connection))) {
       throw new ProblemError(404, "not_found", `Tenant "${tenant}" has no connection "${connection}".`);
     }
+    noteChange(c, { action: "connection.deleted", tenant, target: `tenants/${tenant}/connections/${connection}` });
     return c.body(null, 204);
   });

@@ -6,6 +6,8 @@
  * stops or restores all of the tenant's keys (the flag is copied into each key's record).
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { AuditChange } from "../audit/entry";
+import { noteChange } from "../audit/trail";
 import { fromBase64, randomBytes, toBase64 } from "../bytes";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
@@ -117,6 +119,24 @@ const getTenantRoute = createRoute({
   },
 });
 
+/**
+ * What a tenant PUT records: `tenant.disabled` or `tenant.enabled` when it changes `disabled`, and
+ * `tenant.put` unless that was all it changed. The detail names the fields given, never a value that
+ * could be a secret (a webhook URL may carry a token in its query).
+ */
+function tenantChanges(tenant: string, body: z.infer<typeof TenantBody>, existing: TenantRecord | null): AuditChange[] {
+  const target = `tenants/${tenant}`;
+  const changes: AuditChange[] = [];
+  const disabledChanged = body.disabled !== undefined && body.disabled !== (existing?.disabled === true);
+  if (disabledChanged) changes.push({ action: body.disabled ? "tenant.disabled" : "tenant.enabled", tenant, target });
+  const fields = Object.keys(body).filter((field) => field !== "disabled");
+  const othersChanged = !existing || (body.name !== undefined && body.name !== existing.name) || body.webhook !== undefined;
+  if (!disabledChanged || othersChanged) {
+    changes.push({ action: "tenant.put", tenant, target, detail: { created: !existing, fields, ...(body.name === undefined ? {} : { name: body.name }) } });
+  }
+  return changes;
+}
+
 /** A tenant as the admin API shows it; the webhook secret only when it was just generated. */
 function tenantView(record: TenantRecord, generatedSecret?: string) {
   return {
@@ -162,6 +182,7 @@ export const tenantRoutes = createRouter().openapi(putTenantRoute, async (c) => 
   await putTenant(c.env, record);
   // Always (not only on a change), so that a PUT repairs keys a concurrent issue or an earlier failure missed.
   if (body.disabled !== undefined) await setKeysDisabled(c.env, tenant, disabled);
+  for (const change of tenantChanges(tenant, body, existing)) noteChange(c, change);
   return c.json(tenantView(record, generatedSecret), existing ? 200 : 201);
 }).openapi(getTenantRoute, async (c) => {
   const { tenant } = c.req.valid("param");

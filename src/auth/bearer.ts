@@ -8,6 +8,7 @@ import { ProblemError } from "../http/problem";
 import { getApiKeyByHash } from "../tenants/store";
 import { secretsEqual } from "../bytes";
 import { hashApiKey, looksLikeApiKey } from "./api-keys";
+import { keyScopes } from "./scopes";
 
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? "");
@@ -42,5 +43,7 @@ export const requireTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw unauthorized("The API key is not valid, has been revoked, or its tenant is disabled.");
   }
   c.set("tenant", record.tenant);
+  // The key's id names the actor in the audit trail; its scopes are checked by ./scope-guard.ts.
+  c.set("apiKey", { id: record.id, ...(record.name ? { name: record.name } : {}), scopes: keyScopes(record.scopes) });
   await next();
 };

@@ -4,6 +4,8 @@
  * and works through it in the background.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { noteChange } from "../audit/trail";
+import { requires } from "../auth/scopes";
 import type { Context } from "hono";
 import { requireConnection } from "../calls/routes";
 import type { AppEnv } from "../http/app-env";
@@ -30,7 +32,7 @@ const startRoute = createRoute({
     "Selects the tenant's live calls meeting every criterion, skips those an enforced `protect` rule covers, and hangs each up " +
     "through its own exactly-once hangup (source `bulk`), paced to its provider's rate limit. `dry_run: true` only counts. " +
     "With neither `connection` nor a `match` criterion, `all: true` is required.",
-  security: [{ tenantKey: [] }],
+  security: requires("bulk"),
   request: { body: { required: true, content: { "application/json": { schema: BulkHangupBody } } } },
   responses: {
     200: { description: "Dry run: what a real run would do; nothing changed", content: { "application/json": { schema: DryRunSchema } } },
@@ -44,7 +46,7 @@ const statusRoute = createRoute({
   path: "/v1/bulk-hangups/{id}",
   tags: [TAG],
   summary: "Progress of a bulk hangup",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:read"),
   request: { params: JobIdParam },
   responses: {
     200: { description: "The job's counts so far", content: { "application/json": { schema: JobStatusSchema } } },
@@ -96,6 +98,7 @@ export const bulkRoutes = createRouter()
     const id = `bh_${crypto.randomUUID().replace(/-/g, "")}`;
     const result = await jobStub(c, id).start({ id, tenant, criteria, reason: body.reason });
     if (result.kind === "denied") throw deniedProblem(result.decision);
+    noteChange(c, { action: "bulk.started", tenant, target: `bulk-hangups/${id}`, detail: { criteria, reason: body.reason, matched: result.status.matched, protected: result.status.protected } });
     return c.json({ id, matched: result.status.matched, protected: result.status.protected, status: "running" as const }, 202);
   })
   .openapi(statusRoute, async (c) => {

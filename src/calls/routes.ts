@@ -3,6 +3,7 @@
  * the connection and asks the policy; the call's Durable Object does the rest.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { requires } from "../auth/scopes";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { addLogFields } from "../http/access-log";
@@ -29,7 +30,7 @@ const hangupRoute = createRoute({
     "request replays them. `failed` ends only its round: a later request starts a new round, unless it carries an " +
     "`Idempotency-Key` this call already answered, which replays that answer. Every answer but the one whose request " +
     "performed the round carries `Idempotent-Replayed: true`.",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:hangup"),
   request: {
     params: CallIdParam,
     headers: IdempotencyHeaders,
@@ -50,7 +51,7 @@ const getCallRoute = createRoute({
   path: "/v1/calls/{call_id}",
   tags: [TAG],
   summary: "The stored record of a call",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:read"),
   request: { params: CallIdParam, query: ConnectionQuery },
   responses: {
     200: { description: "State, hangup, every attempt and event", content: { "application/json": { schema: CallRecordSchema } } },

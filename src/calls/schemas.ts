@@ -1,4 +1,8 @@
-/** Request and response schemas of the tenant call routes (also their OpenAPI document). */
+/**
+ * Request and response schemas of the tenant call routes (also their OpenAPI document). A registered
+ * schema that may be null is `X.or(z.null())`, never `X.nullable()`: zod-to-openapi 9.1 writes the latter
+ * as a bare `$ref` or an `allOf` that no null satisfies (test/openapi-responses.ts checks every answer).
+ */
 import { z } from "@hono/zod-openapi";
 import { BoundedJsonObject } from "../http/json-bounds";
 import { CallId, E164, Id, IsoDateTime } from "../http/schemas";
@@ -108,7 +112,7 @@ const RoundSchema = z
     reason: z.string().nullable(),
     requested_at: z.string(),
     completed_at: z.string().nullable(),
-    outcome: OutcomeSchema.nullable(),
+    outcome: OutcomeSchema.or(z.null()),
   })
   .openapi("HangupRound");
 
@@ -158,7 +162,7 @@ export const CallRecordSchema = z
     reconciliations: z
       .array(z.object({ at: z.string(), http_status: z.number().int().nullable(), said: z.enum(["live", "ended", "unknown", "error"]) }))
       .openapi({ description: "The latest status reads at the provider (reconciliation), oldest first" }),
-    hangup: RoundSchema.nullable().openapi({ description: "The latest round (the one whose outcome a new request would replay)" }),
+    hangup: RoundSchema.or(z.null()).openapi({ description: "The latest round (the one whose outcome a new request would replay)" }),
     rounds: z.array(RoundSchema).openapi({ description: "Every round, oldest first (the latest 20; `rounds_omitted` counts older ones)" }),
     rounds_omitted: z.number().int(),
     retry: z
@@ -166,7 +170,7 @@ export const CallRecordSchema = z
       .nullable()
       .openapi({ description: "A watched call whose automatic hangup failed: when the gateway tries again" }),
     attempts: z.array(AttemptSchema).openapi({ description: "Every provider attempt of the rounds shown" }),
-    webhook: WebhookSchema.nullable().openapi({ description: "The latest outcome webhook to the tenant" }),
+    webhook: WebhookSchema.or(z.null()).openapi({ description: "The latest outcome webhook to the tenant" }),
     webhooks: z.array(WebhookSchema).openapi({ description: "The latest outcome webhooks, oldest first" }),
     events: z.array(z.object({ at: z.string(), type: z.string(), data: z.record(z.string(), z.unknown()) })),
     events_omitted: z.record(z.string(), z.number().int()).openapi({ description: "Older events dropped to keep the record small, counted by type" }),

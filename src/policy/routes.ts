@@ -7,6 +7,8 @@
  * operator's terms (an unknown field at its own path, every problem at once), hence the route hook.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { noteChange } from "../audit/trail";
+import { requires } from "../auth/scopes";
 import type { ZodError } from "zod";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
@@ -118,6 +120,7 @@ export const adminPolicyRoutes = createRouter()
     async (c) => {
       const result = await publishPolicy(c.env, c.req.valid("json"));
       if (!result.ok) throw invalid("The policy", result.errors);
+      noteChange(c, { action: "policy.published", target: `policies/${result.version}` });
       return c.json({ version: result.version, published_at: result.published_at }, 200);
     },
     policyBodyHook("The policy"),
@@ -207,7 +210,7 @@ const evaluateRoute = createRoute({
     "policy without one, and answers the decision with every matched rule. `concurrency` and `velocity` rules read the " +
     "current counts: those of the call when `call_id` names one holding a place, else those a new call would get. " +
     "Changes nothing (no count included) and contacts no provider.",
-  security: [{ tenantKey: [] }],
+  security: requires("policies:evaluate"),
   request: { body: { required: true, content: { "application/json": { schema: EvaluateRequestSchema } } } },
   responses: {
     200: { description: "The decision", content: { "application/json": { schema: EvaluateResponseSchema } } },

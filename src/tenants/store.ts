@@ -8,6 +8,7 @@
  * an update never starts from a cached copy. API keys are never cached: revoking or disabling works at
  * once where it was done.
  */
+import type { Scope } from "../auth/scopes";
 import { getProvider } from "../providers/registry";
 import { kvKey } from "../storage-keys";
 import type { WebhookEventType } from "../webhooks/event-types";
@@ -30,6 +31,8 @@ export interface ApiKeyRecord {
   tenant: string;
   name?: string;
   hash: string;
+  /** What the key may do (src/auth/scopes.ts); absent: every scope (keys issued without a list, or before scopes). */
+  scopes?: Scope[];
   created_at: string;
   /** Set on every key of a disabled tenant: the one KV read of authentication sees it. */
   disabled?: boolean;

@@ -1,8 +1,8 @@
 /**
- * A real gateway for the node tests: `wrangler dev` on free ports, with fresh local state and fixed test
- * secrets, ready once /healthz answers. `stop()` ends wrangler and its workerd children (they share a
- * process group) and removes the state. `sharedGateway()` is one such gateway for the whole run
- * (./shared-gateway-setup.ts), for files that change nothing other files see.
+ * A real gateway for the node tests: `wrangler dev` on free ports, with fresh local state (D1 migrated as
+ * `npm start` migrates it) and fixed test secrets, ready once /healthz answers. `stop()` ends wrangler and
+ * its workerd children (they share a process group) and removes the state. `sharedGateway()` is one such
+ * gateway for the whole run (./shared-gateway-setup.ts), for files that change nothing other files see.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
+import { applyLocalMigrations } from "../../scripts/lib/local-migrations";
 import { OFFLINE_WRANGLER_ENV } from "../../scripts/lib/wrangler-env";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -53,6 +54,7 @@ export async function startGateway(): Promise<Gateway> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const url = `http://${HOST}:${port}`;
   const stateDir = mkdtempSync(join(tmpdir(), "hangup-gateway-state-"));
+  applyLocalMigrations(stateDir, REPO_ROOT);
   const child = spawn(
     WRANGLER,
     [
