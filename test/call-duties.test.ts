@@ -20,11 +20,16 @@ import { AUTO_RETRY_FIRST_MS, POLICY_RECHECK_MS, ROUND_LEASE_MS, WATCH_LIMIT_MS 
 import { compilePolicy } from "../src/policy/compile";
 import { noPolicyDecision } from "../src/policy/evaluate";
 import type { SendResult } from "../src/providers/send-hangup";
+import { applyFact, newLifecycle } from "../src/calls/lifecycle";
+import { WEBHOOK_EVENT_TYPES } from "../src/webhooks/event-types";
 
 const T0 = Date.parse("2026-06-01T10:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 const config = readConfig({});
 const DAY = 86_400_000;
+const WANTS_ALL = { webhookEvents: new Set(WEBHOOK_EVENT_TYPES) };
+const WANTS_NONE = { webhookEvents: new Set<never>() };
+const ended = applyFact(newLifecycle(iso(T0), null, iso(T0)), { state: "ended", at: iso(T0), source: "signal" }).lifecycle;
 
 function call(extra: Partial<StoredCall> = {}): StoredCall {
   return { ...newStoredCall({ tenant: "acme", connection: "c", call_id: "x", provider: "sandbox" }, iso(T0)), version: 5, index: { reported: 5, retry_at: null }, ...extra };
@@ -33,8 +38,8 @@ function call(extra: Partial<StoredCall> = {}): StoredCall {
 function registered(extra: Partial<StoredCall> = {}): StoredCall {
   return call({
     registered: true,
-    details: { started_at: iso(T0), from: null, to: null, metadata: null },
-    registration: { fingerprint: "f", registered_at: iso(T0), decision: { ...noPolicyDecision("call") }, evaluated_at: iso(T0) },
+    details: { started_at: iso(T0), answered_at: null, from: null, to: null, metadata: null },
+    registration: { source: "api", fingerprint: "f", extended_until: null, registered_at: iso(T0), decision: { ...noPolicyDecision("call") }, evaluated_at: iso(T0) },
     ...extra,
   });
 }
@@ -70,7 +75,7 @@ describe("when each duty is due", () => {
     const withDeadline = registered();
     withDeadline.registration!.decision = { ...withDeadline.registration!.decision, deadline: iso(T0 + 10_000) };
     expect(watchDuty.dueAt(withDeadline, T0, config)).toBe(T0 + 10_000);
-    expect(watchDuty.dueAt(registered({ ended: { at: iso(T0), source: "signal" } }), T0, config)).toBeNull();
+    expect(watchDuty.dueAt(registered({ lifecycle: ended }), T0, config)).toBeNull();
     const lastLook = registered();
     lastLook.registration!.evaluated_at = iso(T0 + WATCH_LIMIT_MS - 1_000);
     expect(watchDuty.dueAt(lastLook, T0, config)).toBe(T0 + WATCH_LIMIT_MS);
@@ -79,7 +84,7 @@ describe("when each duty is due", () => {
   it("the retry at its time while the call is watched", () => {
     const retrying = registered({ retry: { failures: 1, next_at: iso(T0 + 20_000), round: 1 } });
     expect(retryDuty.dueAt(retrying, T0, config)).toBe(T0 + 20_000);
-    expect(retryDuty.dueAt({ ...retrying, ended: { at: iso(T0), source: "callback" } }, T0, config)).toBeNull();
+    expect(retryDuty.dueAt({ ...retrying, lifecycle: ended }, T0, config)).toBeNull();
   });
 
   it("retention: a call nothing can change any more, once the index and the tenant have heard everything", () => {
@@ -94,9 +99,9 @@ describe("when each duty is due", () => {
 
   it("the outbox at its next delivery", () => {
     const { call: done } = finished(call(), "terminated");
-    const queued = outboxDuty.settle!(done, done.rounds[0]!.outcome!, { now: T0, sent: sent("terminated"), facts: { webhook: true } });
+    const queued = outboxDuty.settle!(done, done.rounds[0]!.outcome!, { now: T0, sent: sent("terminated"), facts: WANTS_ALL });
     expect(outboxDuty.dueAt(queued, T0, config)).toBe(T0 + 100);
-    const unwanted = outboxDuty.settle!(done, done.rounds[0]!.outcome!, { now: T0, sent: sent("terminated"), facts: { webhook: false } });
+    const unwanted = outboxDuty.settle!(done, done.rounds[0]!.outcome!, { now: T0, sent: sent("terminated"), facts: WANTS_NONE });
     expect(outboxDuty.dueAt(unwanted, T0, config)).toBeNull();
   });
 });
@@ -123,26 +128,26 @@ describe("a finished round folded into the call", () => {
 
   it("a failed round on a call the watch wants ended schedules a retry, whoever asked for the round", () => {
     const { call: after, outcome } = finished(wantedEnded(), "failed", "api");
-    const retried = retryDuty.settle!(after, outcome, { now: T0, sent: sent("failed"), facts: { webhook: true } });
+    const retried = retryDuty.settle!(after, outcome, { now: T0, sent: sent("failed"), facts: WANTS_ALL });
     expect(retried.retry).toMatchObject({ failures: 1, round: 1 });
     expect(Date.parse(retried.retry!.next_at) - T0).toBeLessThanOrEqual(AUTO_RETRY_FIRST_MS);
   });
 
   it("an open circuit's pause puts the retry after it; a final outcome or an unwatched call has none", () => {
     const { call: after, outcome } = finished(wantedEnded(), "failed", "policy", 90_000);
-    expect(Date.parse(retryDuty.settle!(after, outcome, { now: T0, sent: sent("failed", 90_000), facts: { webhook: true } }).retry!.next_at)).toBeGreaterThanOrEqual(T0 + 90_000);
+    expect(Date.parse(retryDuty.settle!(after, outcome, { now: T0, sent: sent("failed", 90_000), facts: WANTS_ALL }).retry!.next_at)).toBeGreaterThanOrEqual(T0 + 90_000);
     const done = finished(wantedEnded(), "terminated", "policy");
-    expect(retryDuty.settle!({ ...done.call, retry: { failures: 2, next_at: iso(T0), round: 1 } }, done.outcome, { now: T0, sent: sent("terminated"), facts: { webhook: true } }).retry).toBeNull();
+    expect(retryDuty.settle!({ ...done.call, retry: { failures: 2, next_at: iso(T0), round: 1 } }, done.outcome, { now: T0, sent: sent("terminated"), facts: WANTS_ALL }).retry).toBeNull();
     const unwatched = finished(call(), "failed");
-    expect(retryDuty.settle!(unwatched.call, unwatched.outcome, { now: T0, sent: sent("failed"), facts: { webhook: true } }).retry).toBeNull();
+    expect(retryDuty.settle!(unwatched.call, unwatched.outcome, { now: T0, sent: sent("failed"), facts: WANTS_ALL }).retry).toBeNull();
   });
 
   it("the tenant hears the first failure of an automatic run, not every retry", () => {
     const { call: after, outcome } = finished(wantedEnded(), "failed", "policy");
     const second = { ...after, retry: { failures: 2, next_at: iso(T0), round: 1 } };
-    expect(outboxDuty.settle!(second, outcome, { now: T0, sent: sent("failed"), facts: { webhook: true } }).outbox).toHaveLength(0);
+    expect(outboxDuty.settle!(second, outcome, { now: T0, sent: sent("failed"), facts: WANTS_ALL }).outbox).toHaveLength(0);
     const first = { ...after, retry: { failures: 1, next_at: iso(T0), round: 1 } };
-    expect(outboxDuty.settle!(first, outcome, { now: T0, sent: sent("failed"), facts: { webhook: true } }).outbox).toHaveLength(1);
+    expect(outboxDuty.settle!(first, outcome, { now: T0, sent: sent("failed"), facts: WANTS_ALL }).outbox).toHaveLength(1);
   });
 });
 

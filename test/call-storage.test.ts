@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callObject } from "../src/objects";
 import { countStorage, editStoredCall } from "./call-object-kit";
+import { lifecycleEvent } from "../src/providers/lifecycle/event";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { asTenant, createConnection, createTenant, fakeProviderUrl, getCall, hangup, uniqueCallId } from "./helpers";
 
@@ -52,7 +53,11 @@ describe("the record stays bounded", () => {
     const res = await asTenant(key, "POST", "/v1/calls", { call_id: callId, connection: "sandbox" });
     expect(res.status).toBe(201);
     const object = stub(callId);
-    for (let i = 0; i < 1000; i++) await object.providerStatus({ status: `ringing-${i}-${"x".repeat(8 * 1024)}`, ended: false });
+    const identity = { tenant: "acme", connection: "sandbox", call_id: callId, provider: "sandbox" };
+    for (let i = 0; i < 1000; i++) {
+      const event = lifecycleEvent({ callId, providerStatus: `ringing-${i}-${"x".repeat(8 * 1024)}`, state: "ringing" });
+      await object.providerEvent({ ...identity, event, register: null });
+    }
     for (let i = 0; i < 100; i++) {
       const signal = await asTenant(key, "POST", `/v1/calls/${callId}/signals`, { connection: "sandbox", flags: [`flag-${i % 90}`] });
       expect(signal.status).toBe(200);

@@ -12,12 +12,13 @@ import { CallStore } from "./call-store";
 import type { Duty, DutyContext } from "./duties/duty";
 import { DUTIES, watchDuty } from "./duties/registry";
 import { appendEvent } from "./events";
-import { addFlags, endCall, hearCallback, register } from "./news";
+import { addFlags, endBySignal, hearEvent, register } from "./news";
 import { toRecord } from "./record";
 import { RoundRunner } from "./round-runner";
-import type { HangupAnswer, HangupCommand, ProviderStatus, RegisterAnswer, RegisterCommand, SignalAnswer, SignalCommand } from "./rpc";
+import type { HangupAnswer, HangupCommand, ProviderEventAnswer, ProviderEventCommand, RegisterAnswer, RegisterCommand, SignalAnswer, SignalCommand } from "./rpc";
 import type { CallRecord } from "./schemas";
-import { identityOf, type StoredCall } from "./stored-call";
+import { identityOf, watchedRegistration, type StoredCall } from "./stored-call";
+import { tenantFacts } from "./tenant-facts";
 import { ROUND_LEASE_MS } from "./timings";
 
 export class CallObject extends DurableObject<Env> {
@@ -44,6 +45,12 @@ export class CallObject extends DurableObject<Env> {
     return this.rounds.request(command);
   }
 
+  /** For the policy's counters' audit: is this call still registered and live (watched)? */
+  isLive(): boolean {
+    const call = this.store.current();
+    return call !== null && watchedRegistration(call) !== null;
+  }
+
   record(): CallRecord | null {
     const call = this.store.current();
     return call && toRecord(call, this.config.retentionMs);
@@ -51,37 +58,49 @@ export class CallObject extends DurableObject<Env> {
 
   /** Registers the call for automatic termination and acts on the route's decision at once. */
   async register(command: RegisterCommand): Promise<RegisterAnswer> {
-    const registering = register(this.store.current(), command, Date.now());
+    const facts = await tenantFacts(this.env, command.tenant);
+    const registering = register(this.store.current(), command, facts, Date.now());
     if (registering.kind === "conflict") return registering;
+    if (registering.kind === "flags") {
+      const signalled = await this.signal({ flags: registering.flags, ended: false });
+      return signalled.kind === "signalled" ? { kind: "replayed", record: signalled.record } : { kind: "conflict", detail: "A call carries at most 100 flags; nothing was added." };
+    }
     if (registering.kind === "replay") return { kind: "replayed", record: this.currentRecord() };
     this.save(registering.call);
-    const terminate = command.decision.terminate;
-    if (terminate) await this.rounds.request({ ...identityOf(registering.call), source: "policy", reason: terminate.reason, decision: command.decision });
+    // The watch judges the call at once, with the counts its counters answer, and hangs it up if told to.
+    await this.runDuty(watchDuty, true);
     await this.afterChange();
     return { kind: "registered", record: this.currentRecord() };
   }
 
   /** Adds fraud flags and judges the call at once, or marks it ended (nothing is sent). */
   async signal(command: SignalCommand): Promise<SignalAnswer> {
+    const facts = command.ended ? await tenantFacts(this.env, this.store.current()?.tenant ?? "") : null;
     const call = this.store.current();
     if (!call) return { kind: "unknown" };
     const now = Date.now();
     const flagging = addFlags(call, command.flags, now);
     if (flagging.kind === "too_many_flags") return flagging;
     if (flagging.added.length) this.save(flagging.call);
-    if (command.ended) this.saveIfChanged(endCall(this.store.get(), { source: "signal" }, now));
+    if (facts) this.saveIfChanged(endBySignal(this.store.get(), facts, now));
     else await this.runDuty(watchDuty, flagging.added.length > 0);
     await this.afterChange();
     return { kind: "signalled", record: this.currentRecord() };
   }
 
-  /** A provider's status callback; a call this object never heard of stays unknown, with nothing stored. */
-  async providerStatus(status: ProviderStatus): Promise<"recorded" | "unknown"> {
-    const call = this.store.current();
-    if (!call) return "unknown";
-    this.save(hearCallback(call, status, Date.now()));
+  /**
+   * A provider's event, stored before this answers; what it sets off (a policy hangup of a call it just
+   * registered, the watch's judgement) follows without holding the provider's callback back.
+   */
+  async providerEvent(command: ProviderEventCommand): Promise<ProviderEventAnswer> {
+    const facts = await tenantFacts(this.env, command.tenant);
+    const hearing = hearEvent(this.store.current(), command, facts, Date.now());
+    if (hearing.kind === "unknown") return hearing;
+    this.save(hearing.call);
     await this.afterChange();
-    return "recorded";
+    // The watch judges a call just registered (with its counts) or changed; a lost follow-up is the alarm's.
+    this.ctx.waitUntil(this.runDuty(watchDuty, hearing.kind === "registered").catch(() => undefined));
+    return { kind: hearing.kind };
   }
 
   /**

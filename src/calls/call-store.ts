@@ -13,6 +13,7 @@
  * version) bring older documents forward when they are read, so a field can be added without a flag day.
  */
 import { Invariant } from "../errors";
+import { newLifecycle } from "./lifecycle";
 import type { StoredCall } from "./stored-call";
 
 export const SCHEMA_VERSION = 2;
@@ -28,15 +29,31 @@ type Document = Record<string, unknown>;
 
 /** Step i brings a document from schema version i + 1 to i + 2. */
 const MIGRATIONS: ((doc: Document) => Document)[] = [
-  // 1 → 2: the clocks that were kept in memory are stored with the call.
-  ({ alarm_failures, ...doc }) => ({
-    ...doc,
-    alarm: { failures: typeof alarm_failures === "number" ? alarm_failures : 0, backoff_until: null },
-    index: { reported: 0, retry_at: null },
-    retry: doc.retry ? { ...(doc.retry as object), round: 0 } : null,
-    // A pending round from before leases was left by an instance long gone: due at once.
-    rounds: (doc.rounds as Document[]).map((round) => ({ bulk_job: null, lease_until: null, ...round })),
-  }),
+  // 1 → 2: the clocks that were kept in memory are stored with the call, and its lifecycle replaces `ended`.
+  ({ alarm_failures, ended, ...doc }) => {
+    const over = ended as { at: string; source: "signal" | "callback" } | null;
+    const details = doc.details as Document | null;
+    const registration = doc.registration as Document | null;
+    const startedAt = (details?.started_at as string | undefined) ?? (doc.created_at as string);
+    return {
+      ...doc,
+      uid: crypto.randomUUID(),
+      details: details && { answered_at: null, ...details },
+      registration: registration && { source: "api", extended_until: null, ...registration },
+      lifecycle: {
+        ...newLifecycle(startedAt, null, doc.created_at as string),
+        ...(over ? { state: "ended", ended_at: over.at, cause: "unknown", ended_by: "unknown", source: over.source } : {}),
+      },
+      provider_heard_at: null,
+      reconcile: { enabled: false, failures: 0, retry_at: null, reads: [] },
+      places: [],
+      alarm: { failures: typeof alarm_failures === "number" ? alarm_failures : 0, backoff_until: null },
+      index: { reported: 0, retry_at: null },
+      retry: doc.retry ? { ...(doc.retry as object), round: 0 } : null,
+      // A pending round from before leases was left by an instance long gone: due at once.
+      rounds: (doc.rounds as Document[]).map((round) => ({ bulk_job: null, lease_until: null, ...round })),
+    };
+  },
 ];
 
 /** The one statement that fails when the object never stored a call (no table yet). */

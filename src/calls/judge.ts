@@ -9,7 +9,7 @@
  */
 import { evaluate } from "../policy/evaluate";
 import type { CompiledPolicy } from "../policy/compile";
-import type { Decision, PolicyEvent } from "../policy/types";
+import type { Counts, Decision, PolicyEvent } from "../policy/types";
 import { appendEvent } from "./events";
 import { watchEndsAt, watchExpired, watchedRegistration, type Registration, type StoredCall } from "./stored-call";
 import { POLICY_RECHECK_MS } from "./timings";
@@ -28,6 +28,7 @@ export function watchEvent(call: StoredCall, now: number): PolicyEvent {
     call: {
       call_id: call.call_id,
       ...(call.details ? { started_at: call.details.started_at } : {}),
+      ...(call.lifecycle.answered_at ? { answered_at: call.lifecycle.answered_at } : {}),
       flags: call.flags,
       ...(call.details?.from ? { from: call.details.from } : {}),
       ...(call.details?.to ? { to: call.details.to } : {}),
@@ -60,12 +61,12 @@ export interface Judgement {
   changed: boolean;
 }
 
-/** The watched call judged under `policy` now; null for a call no longer watched. */
-export function judge(call: StoredCall, policy: CompiledPolicy | null, now: number): Judgement | null {
+/** The watched call judged under `policy` now, with the counts its counters answered; null for a call no longer watched. */
+export function judge(call: StoredCall, policy: CompiledPolicy | null, now: number, counts: Counts = {}): Judgement | null {
   const registration = watchedRegistration(call);
   if (!registration) return null;
   const at = new Date(now).toISOString();
-  const decision = evaluate(policy, watchEvent(call, now));
+  const decision = evaluate(policy, watchEvent(call, now), counts);
   let next: StoredCall = { ...call, registration: { ...registration, decision, evaluated_at: at } };
   let changed = decisionChanged(registration.decision, decision);
   if (changed) next = appendEvent(next, { at, type: "policy.reevaluated", data: decisionSummary(decision) });

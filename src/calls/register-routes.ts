@@ -91,11 +91,15 @@ export const registrationRoutes = createRouter()
     const tenant = c.get("tenant");
     const connection = await requireConnection(c, body.connection);
     const now = Date.now();
-    if (body.started_at && Date.parse(body.started_at) > now + MAX_CLOCK_SKEW_MS) {
-      const errors = [{ path: "started_at", message: "must not be in the future" }];
-      throw new ProblemError(422, "invalid_request", "The request body is not valid: started_at: must not be in the future", { errors });
+    for (const field of ["started_at", "answered_at"] as const) {
+      const value = body[field];
+      if (value && Date.parse(value) > now + MAX_CLOCK_SKEW_MS) {
+        const errors = [{ path: field, message: "must not be in the future" }];
+        throw new ProblemError(422, "invalid_request", `The request body is not valid: ${field}: must not be in the future`, { errors });
+      }
     }
     const startedAt = new Date(body.started_at ?? now).toISOString();
+    const answeredAt = body.answered_at ? new Date(body.answered_at).toISOString() : null;
     const flags = normalizeFlags(body.flags ?? []);
 
     const decision = evaluate(await loadActivePolicy(c.env), {
@@ -103,7 +107,14 @@ export const registrationRoutes = createRouter()
       tenant,
       connection: connection.id,
       provider: connection.provider,
-      call: { call_id: body.call_id, started_at: startedAt, flags, ...(body.from ? { from: body.from } : {}), ...(body.to ? { to: body.to } : {}) },
+      call: {
+        call_id: body.call_id,
+        started_at: startedAt,
+        ...(answeredAt ? { answered_at: answeredAt } : {}),
+        flags,
+        ...(body.from ? { from: body.from } : {}),
+        ...(body.to ? { to: body.to } : {}),
+      },
       now,
     });
     addLogFields(c, { connection: connection.id, policy_version: decision.policy_version });
@@ -117,6 +128,7 @@ export const registrationRoutes = createRouter()
       call_id: body.call_id,
       provider: connection.provider,
       started_at: startedAt,
+      answered_at: answeredAt,
       from: body.from ?? null,
       to: body.to ?? null,
       flags,
@@ -124,6 +136,7 @@ export const registrationRoutes = createRouter()
       metadata: (body.metadata ?? null) as JsonObject | null,
       fingerprint: await registrationFingerprint(body, flags),
       decision,
+      reconcile: connection.reconcile,
     });
     if (result.kind === "conflict") throw new ProblemError(409, "conflict", result.detail);
     if (result.record.hangup?.outcome) addLogFields(c, { outcome: result.record.hangup.outcome.status });

@@ -16,7 +16,8 @@ import { watchEvent } from "./judge";
 import { completeRound, findKey, recordAttempt, rememberKey, resumeRound, roundOutcome, startRound } from "./rounds";
 import type { CallStore } from "./call-store";
 import type { HangupAnswer, HangupCommand } from "./rpc";
-import { finalRound, identityOf, latestRound, newStoredCall, pendingRound, type StoredCall } from "./stored-call";
+import { finalRound, identityOf, isOver, latestRound, newStoredCall, pendingRound, type StoredCall } from "./stored-call";
+import { learnOutcome } from "./story";
 import { tenantFacts } from "./tenant-facts";
 
 /** What the round needs of the object that keeps it. */
@@ -42,7 +43,7 @@ function answerWithoutSending(call: StoredCall, command: HangupCommand): HangupA
     const othersOutcome = command.bulk_job !== undefined && final.bulk_job !== command.bulk_job;
     return othersOutcome ? { kind: "ended" } : replay(final.outcome);
   }
-  return call.ended && command.source !== "api" ? { kind: "ended" } : null;
+  return isOver(call) && command.source !== "api" ? { kind: "ended" } : null;
 }
 
 export class RoundRunner {
@@ -123,6 +124,7 @@ export class RoundRunner {
     const now = Date.now();
     const settling = { now, sent, facts: await facts };
     let { call: completed, outcome } = completeRound(store.get(), sent, now);
+    completed = learnOutcome(completed, outcome, settling.facts);
     for (const duty of this.host.duties) if (duty.settle) completed = duty.settle(completed, outcome, settling);
     this.host.save(completed);
     await this.host.afterChange();

@@ -7,6 +7,7 @@ import type { ConnectionRecord } from "../tenants/store";
 import type { HangupOutcome } from "../vocabulary";
 import type { RoundRequest } from "./rounds";
 import type { CallRecord } from "./schemas";
+import type { LifecycleEvent } from "../providers/lifecycle/event";
 import type { CallDetails, CallIdentity } from "./stored-call";
 
 export interface HangupCommand extends CallIdentity, RoundRequest {
@@ -31,6 +32,8 @@ export interface RegisterCommand extends CallIdentity, CallDetails {
   fingerprint: string;
   /** The route's decision (kind "call") on this registration, which allowed it. */
   decision: Decision;
+  /** The connection reads a watched call's status at its provider when its events go missing. */
+  reconcile: boolean;
 }
 
 export type RegisterAnswer = { kind: "registered"; record: CallRecord } | { kind: "replayed"; record: CallRecord } | { kind: "conflict"; detail: string };
@@ -43,9 +46,14 @@ export interface SignalCommand {
 
 export type SignalAnswer = { kind: "signalled"; record: CallRecord } | { kind: "unknown" } | { kind: "too_many_flags" };
 
-/** What a provider's status callback said about the call. */
-export interface ProviderStatus {
-  /** The provider's own word for it ("completed", "Hangup", "call.hangup"). */
-  status: string;
-  ended: boolean;
+export interface ProviderEventCommand extends CallIdentity {
+  /** What the provider's callback said, in the gateway's words (each provider's lifecycle.ts). */
+  event: LifecycleEvent;
+  /**
+   * The connection watches every call (`watch: "all"`) and the policy allows registering this one: an event
+   * about a call the gateway has not registered registers it, with this decision (kind "call").
+   */
+  register: { decision: Decision; reconcile: boolean } | null;
 }
+
+export type ProviderEventAnswer = { kind: "recorded" } | { kind: "registered" } | { kind: "unknown" };

@@ -5,11 +5,13 @@
  * whole in one row (./call-store.ts) and read through the pure functions below, so when each duty is next
  * due is a function of this document alone. The record the API returns is derived from it (./record.ts).
  */
+import type { CounterNeed } from "../policy/counters";
 import type { Decision } from "../policy/types";
 import type { AttemptLog } from "../providers/send-hangup";
 import type { OutboxMessage } from "../webhooks/outbox";
 import { isFinal, type HangupOutcome, type HangupSource } from "../vocabulary";
 import type { CallEvent, JsonObject } from "./events";
+import { newLifecycle, type Lifecycle } from "./lifecycle";
 import { POLICY_RECHECK_MS, WATCH_LIMIT_MS } from "./timings";
 
 export type { JsonObject };
@@ -26,19 +28,25 @@ export interface CallIdentity {
 export interface CallDetails {
   /** ISO-8601 UTC. */
   started_at: string;
+  /** When the call was answered, if the registration or a provider event said so (max_duration counts from it). */
+  answered_at: string | null;
   from: string | null;
   to: string | null;
   metadata: JsonObject | null;
 }
 
 export interface Registration {
-  /** Hash of the registration request, to tell its retry from a different registration. */
-  fingerprint: string;
+  /** `api`: POST /v1/calls; `provider_event`: a provider's callback about a call the gateway had not seen. */
+  source: "api" | "provider_event";
+  /** Hash of the registration request, to tell its retry from a different registration (null from an event). */
+  fingerprint: string | null;
   registered_at: string;
   /** The latest automatic-termination decision (kind "call"). */
   decision: Decision;
   /** When the policy last judged the call: remembered, not written, when the judgement changed nothing. */
   evaluated_at: string;
+  /** The provider said the call was still live as its watch neared its end: watched until then at least. */
+  extended_until: string | null;
 }
 
 /** One attempt to hang the call up: one operation at the provider, with its own bounded retries. */
@@ -60,6 +68,13 @@ export interface Round {
   attempts: AttemptLog[];
 }
 
+/** One status read at the provider, as the record lists it. */
+export interface Reconciliation {
+  at: string;
+  http_status: number | null;
+  said: "live" | "ended" | "unknown" | "error";
+}
+
 /** The watch still wants the call ended after a failed round: when the object tries again. */
 export interface AutomaticRetry {
   /** Failed rounds in a row since the watch began wanting the call ended. */
@@ -70,14 +85,29 @@ export interface AutomaticRetry {
 }
 
 export interface StoredCall extends CallIdentity {
+  /** Made once with the call: names its webhook messages (`msg_{uid}.ended`), the same whoever re-sends a fact. */
+  uid: string;
   registered: boolean;
   /** Set by the registration; null for a call only ever hung up. */
   details: CallDetails | null;
   /** Lower-case, without duplicates (the policy compares flags case-insensitively), at most MAX_FLAGS_PER_CALL. */
   flags: string[];
   registration: Registration | null;
-  /** Reported over (signal or callback), as opposed to hung up. */
-  ended: { at: string; source: "signal" | "callback" } | null;
+  /** The call's life as the gateway learned it (./lifecycle.ts): ended by a provider event, a signal, a status read or a final hangup. */
+  lifecycle: Lifecycle;
+  /** When the provider last told anything about the call (a callback); reconciliation counts from it. */
+  provider_heard_at: string | null;
+  /**
+   * Reconciliation: whether the call's connection reads status at its provider (set at registration, cleared
+   * when the connection stops), the reads so far (the latest MAX_RECONCILIATIONS), and after a failed read
+   * when to try again.
+   */
+  reconcile: { enabled: boolean; failures: number; retry_at: string | null; reads: Reconciliation[] };
+  /**
+   * The places the call holds in the policy's counters (concurrency, velocity: src/counters/), written
+   * before they are taken; freed once the call is no longer watched, by whatever path it ended.
+   */
+  places: CounterNeed[];
   /** The latest rounds, oldest first; `rounds_omitted` older ones were dropped to keep the record small. */
   rounds: Round[];
   rounds_omitted: number;
@@ -102,6 +132,7 @@ export interface StoredCall extends CallIdentity {
 
 export function newStoredCall(identity: CallIdentity, now: string): StoredCall {
   return {
+    uid: crypto.randomUUID(),
     tenant: identity.tenant,
     connection: identity.connection,
     call_id: identity.call_id,
@@ -110,7 +141,10 @@ export function newStoredCall(identity: CallIdentity, now: string): StoredCall {
     details: null,
     flags: [],
     registration: null,
-    ended: null,
+    lifecycle: newLifecycle(null, null, now),
+    provider_heard_at: null,
+    reconcile: { enabled: false, failures: 0, retry_at: null, reads: [] },
+    places: [],
     rounds: [],
     rounds_omitted: 0,
     retry: null,
@@ -151,14 +185,14 @@ export function finalOutcome(call: StoredCall): HangupOutcome | null {
 
 export type CallState = "live" | "hanging_up" | "ended";
 
-export function callState(call: StoredCall): CallState {
-  if (call.ended || finalOutcome(call)) return "ended";
-  return pendingRound(call) ? "hanging_up" : "live";
+/** Reported over (a provider event, a signal, a status read) or hung up for good. */
+export function isOver(call: StoredCall): boolean {
+  return call.lifecycle.state === "ended" || finalOutcome(call) !== null;
 }
 
-/** Settled: nothing about the call can change by itself any more. */
-export function isSettled(call: StoredCall): boolean {
-  return callState(call) === "ended";
+export function callState(call: StoredCall): CallState {
+  if (isOver(call)) return "ended";
+  return pendingRound(call) ? "hanging_up" : "live";
 }
 
 /**
@@ -167,7 +201,8 @@ export function isSettled(call: StoredCall): boolean {
  */
 export function watchEndsAt(registration: Registration): number {
   const deadline = registration.decision.deadline === null ? 0 : Date.parse(registration.decision.deadline) + POLICY_RECHECK_MS;
-  return Math.max(Date.parse(registration.registered_at) + WATCH_LIMIT_MS, deadline);
+  const extended = registration.extended_until === null ? 0 : Date.parse(registration.extended_until);
+  return Math.max(Date.parse(registration.registered_at) + WATCH_LIMIT_MS, deadline, extended);
 }
 
 /** Has the watch run its course? The evaluation at its end is the last one. */
@@ -178,7 +213,7 @@ export function watchExpired(registration: Registration): boolean {
 /** A call the policy watches: registered, neither ended nor finally hung up, watch not run out. */
 export function watchedRegistration(call: StoredCall): Registration | null {
   const registration = call.registration;
-  if (!registration || !call.details || isSettled(call) || watchExpired(registration)) return null;
+  if (!registration || !call.details || isOver(call) || watchExpired(registration)) return null;
   return registration;
 }
 
@@ -188,6 +223,6 @@ export function watchedRegistration(call: StoredCall): Registration | null {
  * registered whose rounds failed). Null while a round is pending or the call is watched.
  */
 export function retainedUntil(call: StoredCall, retention: number): number | null {
-  if (pendingRound(call) || watchedRegistration(call)) return null;
+  if (pendingRound(call) || watchedRegistration(call) || call.places.length) return null;
   return Date.parse(call.updated_at) + retention;
 }

@@ -1,19 +1,22 @@
 /**
- * What a call's object reads about its tenant while the provider works, so that a finished round can be
- * folded into the call in one write: whether the tenant wants a webhook for it. Read through the
- * per-isolate record cache; an unreadable tenant is read as wanting it (the delivery reads it again).
+ * What a call's object reads about its tenant before it folds news or a finished round into the call:
+ * which webhook messages the tenant wants (`webhook.events`; none without a webhook). Read through the
+ * per-isolate record cache; an unreadable tenant is read as wanting the default messages (the delivery
+ * reads it again).
  */
 import { getTenant } from "../tenants/store";
+import { DEFAULT_WEBHOOK_EVENTS, type WebhookEventType } from "../webhooks/event-types";
 
 export interface TenantFacts {
-  /** The tenant has a webhook: outcome messages are queued for it (else recorded as not configured). */
-  webhook: boolean;
+  /** The message types the tenant's webhook receives; empty when it has no webhook. */
+  webhookEvents: ReadonlySet<WebhookEventType>;
 }
 
 export async function tenantFacts(env: Env, tenant: string): Promise<TenantFacts> {
   try {
-    return { webhook: Boolean((await getTenant(env, tenant))?.webhook) };
+    const webhook = (await getTenant(env, tenant))?.webhook;
+    return { webhookEvents: new Set(webhook ? (webhook.events ?? DEFAULT_WEBHOOK_EVENTS) : []) };
   } catch {
-    return { webhook: true };
+    return { webhookEvents: new Set(DEFAULT_WEBHOOK_EVENTS) };
   }
 }

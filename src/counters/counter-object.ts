@@ -7,7 +7,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { callObject } from "../objects";
 import { CounterStore, holderId, type CounterSpec, type Holder } from "./counter-store";
-import type { LiveCall } from "./live-call";
 
 /** A new entry is first checked after this: far longer than a registration takes, acquire to record. */
 export const AUDIT_GRACE_MS = 2 * 60_000;
@@ -69,7 +68,7 @@ export class PolicyCounter extends DurableObject<Env> {
 
   /** Is the call that holds this entry still live? Its own object knows (the audit's one question). */
   protected isLive(holder: Holder): Promise<boolean> {
-    return (callObject(this.env, holder.tenant, holder.connection, holder.call_id) as unknown as LiveCall).isLive();
+    return callObject(this.env, holder.tenant, holder.connection, holder.call_id).isLive();
   }
 
   /**

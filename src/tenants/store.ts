@@ -11,13 +11,15 @@
 import type { Scope } from "../auth/scopes";
 import { getProvider } from "../providers/registry";
 import { kvKey } from "../storage-keys";
+import type { WebhookEventType } from "../webhooks/event-types";
 import { seal, unseal, type Sealed } from "./credentials-cipher";
 import { cachedRead, forgetCached } from "./record-cache";
 
 export interface TenantRecord {
   id: string;
   name?: string;
-  webhook?: { url: string; secret: Sealed };
+  /** `events`: the message types it receives; absent, the default (the hangup types). */
+  webhook?: { url: string; secret: Sealed; events?: WebhookEventType[] };
   /** A disabled tenant's keys answer 401 (the flag is copied into each key record, which auth reads). */
   disabled?: boolean;
   created_at: string;

@@ -1,11 +1,14 @@
 /**
- * The outcome webhooks of one call, as a bounded outbox: each finished round may queue one message
- * (`call.hangup.completed` for a final outcome, `call.hangup.failed` for a failed round), delivered from
+ * The webhooks of one call, as a bounded outbox: each finished round may queue one message
+ * (`call.hangup.completed` for a final outcome, `call.hangup.failed` for a failed round), and each fact of
+ * the call's story one more (`call.started`, `call.answered`, `call.ended`). They are delivered in the
+ * order they were queued (a message waits for the one before it), from
  * the call object's alarm with the retry schedule of ./retry-schedule.ts. Pure functions; the delivery
  * itself is ./deliver.ts, run by the call object's outbox duty (src/calls/duties/outbox.ts).
  */
 import { nextWebhookAttemptAt } from "./retry-schedule";
 import type { HangupOutcome } from "../vocabulary";
+import type { WebhookEventType } from "./event-types";
 
 export type WebhookStatus = "pending" | "delivered" | "failed" | "not_configured" | "superseded";
 
@@ -24,7 +27,7 @@ export interface WebhookDelivery {
 export interface OutboxMessage {
   /** The `webhook-id` header: the same on every attempt. */
   id: string;
-  type: "call.hangup.completed" | "call.hangup.failed";
+  type: WebhookEventType;
   /** The exact body POSTed on every attempt. */
   body: string;
   status: WebhookStatus;
@@ -35,17 +38,25 @@ export interface OutboxMessage {
 /** Messages a call keeps; beyond it the oldest settled ones go (and an undelivered older failure is superseded). */
 export const MAX_OUTBOX_MESSAGES = 10;
 
-/** One message per round: its id comes from the round's operation id, stable across restarts. */
-export function outcomeMessage(operationId: string, outcome: HangupOutcome, configured: boolean): OutboxMessage {
-  const type = outcome.status === "failed" ? "call.hangup.failed" : "call.hangup.completed";
+/** A message whose body and id never change: `wanted` is whether the tenant receives this type at all. */
+export function newMessage(id: string, type: WebhookEventType, timestamp: string, data: object, wanted: boolean): OutboxMessage {
   return {
-    id: `msg_${operationId}`,
+    id,
     type,
-    body: JSON.stringify({ type, timestamp: outcome.completed_at, data: outcome }),
-    status: configured ? "pending" : "not_configured",
-    next_attempt_at: configured ? outcome.completed_at : null,
+    body: JSON.stringify({ type, timestamp, data }),
+    status: wanted ? "pending" : "not_configured",
+    next_attempt_at: wanted ? timestamp : null,
     deliveries: [],
   };
+}
+
+export function outcomeType(outcome: HangupOutcome): WebhookEventType {
+  return outcome.status === "failed" ? "call.hangup.failed" : "call.hangup.completed";
+}
+
+/** One message per round: its id comes from the round's operation id, stable across restarts. */
+export function outcomeMessage(operationId: string, outcome: HangupOutcome, wanted: boolean): OutboxMessage {
+  return newMessage(`msg_${operationId}`, outcomeType(outcome), outcome.completed_at, outcome, wanted);
 }
 
 /**
@@ -53,8 +64,9 @@ export function outcomeMessage(operationId: string, outcome: HangupOutcome, conf
  * (it says the same with fewer attempts), so that one is superseded rather than sent late.
  */
 export function enqueue(outbox: OutboxMessage[], message: OutboxMessage): OutboxMessage[] {
+  const isHangup = message.type === "call.hangup.completed" || message.type === "call.hangup.failed";
   const next = outbox.map((m) =>
-    m.status === "pending" && m.type === "call.hangup.failed" && m.id !== message.id ? { ...m, status: "superseded" as const, next_attempt_at: null } : m,
+    isHangup && m.status === "pending" && m.type === "call.hangup.failed" && m.id !== message.id ? { ...m, status: "superseded" as const, next_attempt_at: null } : m,
   );
   if (next.some((m) => m.id === message.id)) return next;
   next.push(message);
@@ -65,13 +77,19 @@ export function enqueue(outbox: OutboxMessage[], message: OutboxMessage): Outbox
   return next;
 }
 
+/** The first message still to deliver: the tenant hears a call's facts in the order they were learned. */
+function head(outbox: OutboxMessage[]): OutboxMessage | null {
+  return outbox.find((m) => m.status === "pending" && m.next_attempt_at !== null) ?? null;
+}
+
 export function dueMessage(outbox: OutboxMessage[], by: number): OutboxMessage | null {
-  return outbox.find((m) => m.status === "pending" && m.next_attempt_at !== null && Date.parse(m.next_attempt_at) <= by) ?? null;
+  const first = head(outbox);
+  return first && Date.parse(first.next_attempt_at!) <= by ? first : null;
 }
 
 export function nextDeliveryAt(outbox: OutboxMessage[]): number | null {
-  const times = outbox.filter((m) => m.status === "pending" && m.next_attempt_at).map((m) => Date.parse(m.next_attempt_at!));
-  return times.length ? Math.min(...times) : null;
+  const first = head(outbox);
+  return first ? Date.parse(first.next_attempt_at!) : null;
 }
 
 /** The message after one delivery attempt: delivered, pending its next attempt, or failed for good. */

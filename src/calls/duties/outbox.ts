@@ -1,12 +1,13 @@
 /**
  * The webhook outbox: every finished round queues a message for the tenant (in the same write as the
- * outcome), and the alarm delivers what is due, one message at a time, reading the tenant's webhook at
+ * outcome), as does every fact of the call's story (../story.ts), and the alarm delivers what is due, in
+ * order, one message at a time, reading the tenant's webhook at
  * each attempt so that a corrected URL or a rotated secret applies to retries. Delivery never stands in
  * the hangup's way: the outcome is answered first, the alarm (due at once) delivers.
  */
 import { getTenant, openWebhookSecret } from "../../tenants/store";
 import { deliverWebhook, type DeliveryResult } from "../../webhooks/deliver";
-import { afterDelivery, dueMessage, enqueue, nextDeliveryAt, notConfigured, outcomeMessage } from "../../webhooks/outbox";
+import { afterDelivery, dueMessage, enqueue, nextDeliveryAt, notConfigured, outcomeMessage, outcomeType } from "../../webhooks/outbox";
 import type { Duty } from "./duty";
 
 export const outboxDuty: Duty = {
@@ -37,6 +38,6 @@ export const outboxDuty: Duty = {
     const quietRetry = outcome.status === "failed" && outcome.source === "policy" && (call.retry?.failures ?? 0) > 1;
     if (quietRetry) return call;
     const operationId = call.rounds.find((round) => round.n === outcome.round)?.operation_id ?? crypto.randomUUID();
-    return { ...call, outbox: enqueue(call.outbox, outcomeMessage(operationId, outcome, facts.webhook)) };
+    return { ...call, outbox: enqueue(call.outbox, outcomeMessage(operationId, outcome, facts.webhookEvents.has(outcomeType(outcome)))) };
   },
 };

@@ -6,11 +6,13 @@
 import type { Duty } from "./duty";
 import { indexReportDuty } from "./index-report";
 import { outboxDuty } from "./outbox";
+import { reconcileDuty } from "./reconcile";
+import { releaseDuty } from "./release";
 import { retentionDuty } from "./retention";
 import { retryDuty } from "./retry";
 import { roundDuty } from "./round";
 import { watchDuty } from "./watch";
 
-export const DUTIES: readonly Duty[] = [roundDuty, indexReportDuty, watchDuty, retryDuty, outboxDuty, retentionDuty];
+export const DUTIES: readonly Duty[] = [roundDuty, indexReportDuty, watchDuty, retryDuty, reconcileDuty, releaseDuty, outboxDuty, retentionDuty];
 
 export { watchDuty };
