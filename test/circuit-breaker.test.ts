@@ -8,7 +8,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BREAKER_STORAGE_KEY, CIRCUIT_OPEN_CODE } from "../src/calls/connection-health";
+import { CIRCUIT_OPEN_CODE } from "../src/health/admission";
+import { VIEW_TIMING } from "../src/health/breaker-view";
+import { BREAKER_STORAGE_KEY } from "../src/health/connection-health";
 import { objectName } from "../src/objects";
 import {
   CLOSED,
@@ -18,7 +20,7 @@ import {
   record,
   type BreakerConfig,
   type BreakerState,
-} from "../src/calls/circuit-breaker";
+} from "../src/health/circuit-breaker";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 
@@ -168,7 +170,10 @@ async function failedHangup(connection: string): Promise<Outcome> {
   return (await hangup(key, callId, { connection })).json<Outcome>();
 }
 
-/** Lets the cool-down pass without waiting for it: the stored circuit's deadline moves into the past. */
+/**
+ * Lets the cool-down pass without waiting for it: the stored circuit's deadline moves into the past, and
+ * this isolate's view of it (which still holds the old deadline) grows old enough to be asked again.
+ */
 async function endCoolDown(tenant: string, connection: string): Promise<void> {
   const stub = env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(objectName.connectionHealth(tenant, connection)));
   await runInDurableObject(stub, (_instance, state) => {
@@ -176,6 +181,7 @@ async function endCoolDown(tenant: string, connection: string): Promise<void> {
     expect(breaker?.state).toBe("open");
     state.storage.kv.put(BREAKER_STORAGE_KEY, { ...breaker, retryAt: Date.now() - 1 });
   });
+  await new Promise((resolve) => setTimeout(resolve, VIEW_TIMING.maxAgeMs));
 }
 
 beforeAll(async () => {

@@ -317,6 +317,7 @@ export class CallObject extends DurableObject<Env> {
         { operationId: round.operation_id, reason: round.reason },
         (attempt) => this.save(recordAttempt(this.store.current()!, attempt)),
         connection,
+        (promise) => this.ctx.waitUntil(promise),
       );
     } finally {
       clearTimeout(pendingReport);
