@@ -35,7 +35,7 @@ const CATEGORIES: { name: string; leaf?: RegExp; stack?: RegExp }[] = [
   { name: "call object: alarm set/delete", leaf: /^(setAlarm|deleteAlarm|getAlarm)$/ },
   { name: "call object: alarm handler (duties)", stack: /^(alarm|runDuty|deliverDue|deliverMessages)$/ },
   { name: "provider request (build, fetch, read)", stack: /^(sendHangup|toRequest|readBody|buildRequest|readResponse)$/ },
-  { name: "circuit breaker (connection health object)", stack: /^(admitHangup|reportHangup|askConnectionHealth|admit|report)$/ },
+  { name: "circuit breaker (isolate view, connection health object)", stack: /^(admitHangup|reportHangup|admit|report|#?sync|ask)$/ },
   { name: "credentials (KV read, AES-GCM)", stack: /^(dispatchHangup|openCredentials|unseal)$/ },
   { name: "call object: other JS", stack: /^(hangup|runRound|sendRound|scheduleAlarm|nextAlarmAt|earliestDue|save|CallStore|CallObject)$/ },
   { name: "authentication (key hash, KV read)", stack: /^(requireTenant|hashApiKey|secretsEqual|getApiKeyByHash)$/ },

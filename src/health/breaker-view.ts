@@ -9,8 +9,8 @@
  *   `askTimeoutMs`. So every decision rests on a state asked for at most `maxAgeMs` earlier: the failure
  *   that opens a circuit stops every isolate's hangups within that long of reaching the health object.
  * - A cool-down is over: the health object decides which hangup, of all isolates, is the one probe.
- * - Outcomes change the view at once and reach the health object in the background; its answer becomes
- *   the view.
+ * - Outcomes change the view at once and reach the health object in the background, in order (one
+ *   request in flight per view, carrying every outcome since the last); its answer becomes the view.
  *
  * A health object that cannot be reached, or answers too late, never stops a hangup: the view goes on
  * alone, running the same state machine on this isolate's own outcomes, so it still opens after enough
@@ -20,9 +20,9 @@ import { CLOSED, admit, record, type Admission, type Admitted, type BreakerConfi
 
 /** What a view asks of a connection's health object (its Durable Object stub). */
 export interface HealthObject {
-  breaker(): Promise<BreakerState>;
+  /** Takes in outcomes (none: a plain refresh), in order; answers the state they leave. */
+  sync(results: HangupResult[]): Promise<BreakerState>;
   admit(): Promise<Admitted>;
-  report(result: HangupResult): Promise<BreakerState>;
 }
 
 /** Keeps work running after the answer (the calling Durable Object's `ctx.waitUntil`). */
@@ -37,24 +37,32 @@ export interface ViewTiming {
   askTimeoutMs: number;
   /** Connections remembered per isolate; the one first remembered is forgotten first. */
   maxConnections: number;
+  /** Outcomes held for the health object while it does not answer; the oldest go first. */
+  maxUnsent: number;
 }
 
-export const VIEW_TIMING: ViewTiming = { maxAgeMs: 1_000, refreshAfterMs: 500, askTimeoutMs: 500, maxConnections: 1_000 };
+export const VIEW_TIMING: ViewTiming = { maxAgeMs: 1_000, refreshAfterMs: 500, askTimeoutMs: 500, maxConnections: 1_000, maxUnsent: 100 };
+
+interface Outcome {
+  result: HangupResult;
+  at: number;
+}
 
 interface View {
+  /** The health object's last answer, with this isolate's outcomes it has not heard yet on top. */
   breaker: BreakerState;
   /** When the ask whose answer `breaker` rests on was sent (its age runs from there). */
   askedAt: number;
-  /** When the latest refresh was sent, answered or not. */
+  /** When the latest sync was sent, answered or not. */
   triedAt: number;
-  refreshing: Promise<void> | null;
-  /** The sequence number of the latest change; an answer to an ask sent before it is not applied. */
-  version: number;
+  /** At most one sync in flight per view, so that answers come back in the order outcomes were sent. */
+  syncing: Promise<void> | null;
+  /** Outcomes taken in here and not sent yet (they are in `breaker` already). */
+  unsent: Outcome[];
 }
 
 export class BreakerViews {
   readonly #views = new Map<string, View>();
-  #sequence = 0;
 
   constructor(
     private readonly config: BreakerConfig,
@@ -71,26 +79,25 @@ export class BreakerViews {
   async admit(key: string, health: () => HealthObject, waitUntil: WaitUntil): Promise<Admission> {
     const view = this.#view(key);
     const now = this.now();
-    if (!view.refreshing && now - view.askedAt >= this.timing.refreshAfterMs && now - view.triedAt >= this.timing.refreshAfterMs) {
-      this.#refresh(view, health, waitUntil);
+    if (!view.syncing && now - view.askedAt >= this.timing.refreshAfterMs && now - view.triedAt >= this.timing.refreshAfterMs) {
+      this.#sync(view, health, waitUntil);
     }
-    // Too old to decide from: wait for the refresh, but not past its timeout (later hangups do not wait at all).
-    const waitUntilAt = view.triedAt + this.timing.askTimeoutMs;
-    if (view.refreshing && now - view.askedAt >= this.timing.maxAgeMs && now < waitUntilAt) await this.#until(view.refreshing, waitUntilAt);
+    // Too old to decide from: wait for the answer, but not past its timeout (later hangups do not wait at all).
+    const answerDue = view.triedAt + this.timing.askTimeoutMs;
+    if (view.syncing && now - view.askedAt >= this.timing.maxAgeMs && now < answerDue) await this.#until(view.syncing, answerDue);
     const local = admit(view.breaker, this.now(), this.config);
     if (!local.admission.send || view.breaker.state === "closed") return local.admission;
 
     // The cool-down is over: of all the hangups that see it, the health object lets one through.
     const sentAt = this.now();
-    const sequence = ++this.#sequence;
     const decided = await this.#until(ask(health, (object) => object.admit()), sentAt + this.timing.askTimeoutMs);
     if (decided) {
-      this.#apply(view, decided.breaker, sentAt, sequence);
+      this.#apply(view, decided.breaker, sentAt);
       return decided.admission;
     }
     // Not reachable in time: this isolate sends its own probe, unless another hangup here already is.
     const alone = admit(view.breaker, this.now(), this.config);
-    if (alone.breaker !== view.breaker) this.#change(view, alone.breaker);
+    view.breaker = alone.breaker;
     return alone.admission;
   }
 
@@ -99,44 +106,42 @@ export class BreakerViews {
     // A success changes nothing on a connection whose view holds no failure (most hangups).
     if (result === "success" && !(admission.send && admission.reportSuccess)) return;
     const view = this.#view(key);
-    this.#change(view, record(view.breaker, result, this.now(), this.config));
-    const sentAt = this.now();
-    const sequence = ++this.#sequence;
-    waitUntil(ask(health, (object) => object.report(result)).then((breaker) => breaker && this.#apply(view, breaker, sentAt, sequence)));
+    const at = this.now();
+    view.breaker = record(view.breaker, result, at, this.config);
+    view.unsent.push({ result, at });
+    if (view.unsent.length > this.timing.maxUnsent) view.unsent.shift();
+    this.#sync(view, health, waitUntil);
   }
 
   #view(key: string): View {
     let view = this.#views.get(key);
     if (!view) {
       if (this.#views.size >= this.timing.maxConnections) this.#views.delete(this.#views.keys().next().value!);
-      view = { breaker: CLOSED, askedAt: -Infinity, triedAt: -Infinity, refreshing: null, version: 0 };
+      view = { breaker: CLOSED, askedAt: -Infinity, triedAt: -Infinity, syncing: null, unsent: [] };
       this.#views.set(key, view);
     }
     return view;
   }
 
-  #refresh(view: View, health: () => HealthObject, waitUntil: WaitUntil): void {
+  /** Sends what the health object has not heard (maybe nothing: a refresh), unless a sync is in flight; that one sends the rest when it lands. */
+  #sync(view: View, health: () => HealthObject, waitUntil: WaitUntil): void {
+    if (view.syncing) return;
+    const sending = view.unsent.splice(0);
     const sentAt = (view.triedAt = this.now());
-    const sequence = ++this.#sequence;
-    const refreshing = ask(health, (object) => object.breaker()).then((breaker) => {
-      if (breaker) this.#apply(view, breaker, sentAt, sequence);
-      view.refreshing = null;
+    const syncing = ask(health, (object) => object.sync(sending.map((outcome) => outcome.result))).then((breaker) => {
+      // Unanswered, the outcomes stay in this view only (the health object may or may not have them).
+      if (breaker) this.#apply(view, breaker, sentAt);
+      view.syncing = null;
+      if (view.unsent.length) this.#sync(view, health, waitUntil);
     });
-    view.refreshing = refreshing;
-    waitUntil(refreshing);
+    view.syncing = syncing;
+    waitUntil(syncing);
   }
 
-  /** The health object's answer becomes the view, unless the view changed after the ask was sent. */
-  #apply(view: View, breaker: BreakerState, sentAt: number, sequence: number): void {
-    if (sequence < view.version) return;
-    view.breaker = breaker;
-    view.version = sequence;
+  /** The health object's answer becomes the view, with this isolate's outcomes it has not heard yet on top. */
+  #apply(view: View, breaker: BreakerState, sentAt: number): void {
+    view.breaker = view.unsent.reduce((state, { result, at }) => record(state, result, at, this.config), breaker);
     view.askedAt = Math.max(view.askedAt, sentAt);
-  }
-
-  #change(view: View, breaker: BreakerState): void {
-    view.breaker = breaker;
-    view.version = ++this.#sequence;
   }
 
   /** The promise's value, or undefined once `deadline` has passed. */

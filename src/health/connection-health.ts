@@ -13,11 +13,6 @@ import { CLOSED, DEFAULT_BREAKER_CONFIG, admit, record, type Admitted, type Brea
 export const BREAKER_STORAGE_KEY = "breaker";
 
 export class ConnectionHealth extends DurableObject<Env> {
-  /** The breaker as it stands (an isolate refreshing its view). */
-  breaker(): BreakerState {
-    return this.load();
-  }
-
   /** Decides who sends the probe once a cool-down is over (the first to ask); answers the state it leaves too. */
   admit(): Admitted {
     const current = this.load();
@@ -26,10 +21,11 @@ export class ConnectionHealth extends DurableObject<Env> {
     return { admission, breaker };
   }
 
-  /** Records how a sent hangup went; answers the state it leaves. */
-  report(result: HangupResult): BreakerState {
-    const breaker = record(this.load(), result, Date.now(), DEFAULT_BREAKER_CONFIG);
-    this.ctx.storage.kv.put(BREAKER_STORAGE_KEY, breaker);
+  /** Takes in an isolate's outcomes since its last sync, in order (none: it only asks); answers the state. */
+  sync(results: HangupResult[]): BreakerState {
+    const now = Date.now();
+    const breaker = results.reduce((state, result) => record(state, result, now, DEFAULT_BREAKER_CONFIG), this.load());
+    if (results.length) this.ctx.storage.kv.put(BREAKER_STORAGE_KEY, breaker);
     return breaker;
   }
 
