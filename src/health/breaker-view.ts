@@ -16,6 +16,7 @@
  * alone, running the same state machine on this isolate's own outcomes, so it still opens after enough
  * failures and lets at most one probe per cool-down out of this isolate.
  */
+import { BoundedMap } from "../bounded-map";
 import { CLOSED, admit, record, type Admission, type Admitted, type BreakerConfig, type BreakerState, type HangupResult } from "./circuit-breaker";
 
 /** What a view asks of a connection's health object (its Durable Object stub). */
@@ -62,13 +63,15 @@ interface View {
 }
 
 export class BreakerViews {
-  readonly #views = new Map<string, View>();
+  readonly #views: BoundedMap<string, View>;
 
   constructor(
     private readonly config: BreakerConfig,
     private readonly timing: ViewTiming,
     private readonly now: () => number = () => Date.now(),
-  ) {}
+  ) {
+    this.#views = new BoundedMap(timing.maxConnections);
+  }
 
   /** Connections this isolate holds a view of (bounded by `maxConnections`). */
   get size(): number {
@@ -115,11 +118,7 @@ export class BreakerViews {
 
   #view(key: string): View {
     let view = this.#views.get(key);
-    if (!view) {
-      if (this.#views.size >= this.timing.maxConnections) this.#views.delete(this.#views.keys().next().value!);
-      view = { breaker: CLOSED, askedAt: -Infinity, triedAt: -Infinity, syncing: null, unsent: [] };
-      this.#views.set(key, view);
-    }
+    if (!view) this.#views.set(key, (view = { breaker: CLOSED, askedAt: -Infinity, triedAt: -Infinity, syncing: null, unsent: [] }));
     return view;
   }
 
