@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { checkBundleSpeaksEnglish } from "./bench/bundle-messages";
 import { measureBundleSize } from "./bench/bundle-size";
 import { measureCallIndex } from "./bench/call-index";
+import { measureCriticalPath } from "./bench/critical-path";
 import { measureDuplicateStorm, STORM_SIZE } from "./bench/duplicate-storm";
 import { measureEndToEnd } from "./bench/end-to-end";
 import { startFakeProvider } from "./bench/fake-provider";
@@ -97,6 +98,7 @@ async function measureAll(measurements: Measurement[]): Promise<number> {
   const policy = realisticPolicy(SEED_POLICY_RULES);
   // In a workerd of its own, closed before the timed one starts.
   await step("counts per hangup", measurements, () => measureHangupCounts({ build, provider, storageDir: join(storageDir, "counts"), policy }, quick));
+  await step("critical path", measurements, () => measureCriticalPath({ build, provider, storageDir: join(storageDir, "critical-path"), policy, teardown }, quick));
   const stack = await startStack({ name: "gateway", build, provider, storageDir, policy, teardown });
   await checkBundleSpeaksEnglish(stack.operator);
   const stormTarget = httpTarget(stack.runtime.gatewayUrl, STORM_SIZE);
