@@ -32,7 +32,11 @@ class Health implements HealthObject {
 
   constructor(private readonly clock: () => number) {}
 
+  /** The outcomes each sync carried. */
+  batches: number[] = [];
+
   sync(results: HangupResult[]): Promise<BreakerState> {
+    this.batches.push(results.length);
     return this.answer("sync", () => {
       for (const result of results) this.set(record(this.state, result, this.clock(), CONFIG));
       return this.state;
@@ -272,6 +276,18 @@ describe("a health object that cannot be reached never stops a hangup", () => {
 });
 
 describe("memory", () => {
+  it(`holds at most maxUnsent outcomes for a health object that does not answer`, async () => {
+    const { health, isolates } = world(1);
+    const [isolate] = isolates as [Isolate];
+    const admission = await isolate.admit();
+    health.mode = "held";
+    isolate.report(admission, "failure"); // in flight, held
+    for (let i = 0; i < VIEW_TIMING.maxUnsent + 50; i++) isolate.report(admission, "failure");
+    health.release();
+    await vi.waitFor(() => expect(health.batches).toHaveLength(3));
+    expect(health.batches).toEqual([0, 1, VIEW_TIMING.maxUnsent]);
+  });
+
   it("an isolate remembers at most maxConnections connections, the first remembered forgotten first", async () => {
     const { health } = world(0);
     const isolate = new Isolate(health, () => T0, { ...VIEW_TIMING, maxConnections: 3 });
