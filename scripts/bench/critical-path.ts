@@ -21,8 +21,9 @@ import type { PolicyDocument } from "../../src/policy/schema";
 import type { GatewayBuild } from "../lib/gateway-build";
 import { gatewayClient } from "../lib/gateway-client";
 import type { FakeProvider } from "./fake-provider";
-import { gatewaySide } from "./hangup-sides";
 import { httpTarget, runLoad } from "./http-client";
+import { ObjectPacer } from "./object-pacing";
+import { BENCH_CONNECTION } from "./policy-fixtures";
 import { ms, type BudgetCheck, type Measurement } from "./report";
 import { seedGateway } from "./seed";
 import { summarize } from "./stats";
@@ -192,14 +193,28 @@ async function measure(options: { build: GatewayBuild; provider: FakeProvider; s
   const { tenantKey } = await seedGateway(gatewayClient(url, { adminToken }), options.provider.url, options.policy);
   const target = httpTarget(url, Math.max(...CONCURRENCIES));
   teardown.add("client", () => target.close());
-  const gateway = gatewaySide("gateway", target, tenantKey, null);
-  const hangups = (count: number, concurrency: number) => runLoad(count, concurrency, () => gateway.hangupNewCall());
+  // Every hangup a new call (a new Durable Object), paced as every bench paces them (./object-pacing.ts).
+  const pacer = new ObjectPacer();
+  let calls = 0;
+  const hangups = (count: number, concurrency: number) =>
+    runLoad(count, concurrency, async () => {
+      const callId = `critical-path-${++calls}`;
+      pacer.started();
+      const exchange = await target.send("POST", `/v1/calls/${callId}/hangup`, {
+        headers: { authorization: `Bearer ${tenantKey}` },
+        json: { connection: BENCH_CONNECTION, reason: "benchmark" },
+      });
+      if (exchange.status !== 200 || (JSON.parse(exchange.body) as { status?: string }).status !== "terminated") {
+        throw new Error(`critical path: hangup of ${callId} answered ${exchange.status}: ${exchange.body.slice(0, 500)}`);
+      }
+      return exchange;
+    });
   const control = async (delay: number): Promise<Counts> => JSON.parse((await target.send("POST", `${CONTROL_PATH}?delay=${delay}`)).body) as Counts;
   const counts = async (): Promise<Counts> => JSON.parse((await target.send("GET", CONTROL_PATH)).body) as Counts;
 
   // Counted: one hangup at a time, the health object slow, right after a warm-up (so the view is fresh).
   await control(SLOW_HEALTH_MS);
-  await gateway.pacer!.reserve(plan.warmup + plan.counted);
+  await pacer.reserve(plan.warmup + plan.counted);
   await hangups(plan.warmup, 4);
   await control(SLOW_HEALTH_MS);
   await hangups(plan.counted, 1);
@@ -216,7 +231,7 @@ async function measure(options: { build: GatewayBuild; provider: FakeProvider; s
     for (let round = 0; round < plan.rounds; round++) {
       for (const delay of round % 2 === 0 ? [0, SLOW_HEALTH_MS] : [SLOW_HEALTH_MS, 0]) {
         const count = plan.perRound[concurrency]!;
-        await gateway.pacer!.reserve(count + 1);
+        await pacer.reserve(count + 1);
         await control(delay);
         // Untimed: the isolate's view after the pause between rounds is stale, and its refresh is not a plain hangup's cost.
         await hangups(1, 1);
