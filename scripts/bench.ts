@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { buildGateway } from "./lib/gateway-build";
 import { measureBundleSize } from "./bench/bundle-size";
 import { measureCallIndex } from "./bench/call-index";
+import { measureCriticalPath } from "./bench/critical-path";
 import { measureEndToEnd } from "./bench/end-to-end";
 import { startFakeProvider } from "./bench/fake-provider";
 import { measureHangupCounts } from "./bench/hangup-counts";
@@ -77,6 +78,7 @@ async function measureAll(): Promise<{ measurements: Measurement[]; pacingWaitMs
   try {
     measurements.push(await step("end to end", () => measureEndToEnd({ gateway: stack.gateway, floor: stack.floor!, bare: stack.bare! }, provider, quick)));
     measurements.push(await step("call index and bulk hangups", () => measureCallIndex({ build, provider, storageDir: join(workDir, "call-index"), teardown }, quick)));
+    measurements.push(await step("critical path", () => measureCriticalPath({ build, provider, storageDir: join(workDir, "critical-path"), policy, teardown }, quick)));
     if (provider.unexpectedRequests() > 0) throw new Error(`the fake provider received ${provider.unexpectedRequests()} requests it did not expect`);
     return { measurements, pacingWaitMs: stack.pacer.totalWaitMs };
   } catch (error) {

@@ -8,12 +8,13 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BREAKER_STORAGE_KEY } from "../src/calls/connection-health";
+import { VIEW_TIMING } from "../src/health/breaker-view";
+import { BREAKER_STORAGE_KEY } from "../src/health/connection-health";
 import { objectName } from "../src/objects";
 import { callObject } from "../src/objects";
 import { AUTO_RETRY_FIRST_MS, AUTO_RETRY_MAX_MS } from "../src/calls/timings";
 import { REFRESH_MS } from "../src/policy/active";
-import type { BreakerState } from "../src/calls/circuit-breaker";
+import type { BreakerState } from "../src/health/circuit-breaker";
 import { kvKey } from "../src/storage-keys";
 import { editStoredCall } from "./call-object-kit";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
@@ -221,6 +222,8 @@ describe("a watched call the policy must end", () => {
 
     // The cool-down passes: the retry is the probe, and the call is terminated.
     await runInDurableObject(health, (_, state) => state.storage.kv.put(BREAKER_STORAGE_KEY, { ...breaker, retryAt: Date.now() - 1 }));
+    // This isolate's view of the circuit still holds the old deadline until it is old enough to be asked again.
+    await new Promise((resolve) => setTimeout(resolve, VIEW_TIMING.maxAgeMs));
     await retryNow(callId, "plivo-broken");
     const after = await record(callId, "plivo-broken");
     expect(after.hangup?.outcome).toMatchObject({ status: "terminated", source: "policy" });

@@ -34,7 +34,14 @@ export class CallObject extends DurableObject<Env> {
     super(ctx, env);
     this.store = new CallStore(ctx.storage.sql);
     this.config = readConfig(env);
-    this.rounds = new RoundRunner({ env, store: this.store, duties: DUTIES, save: (next) => this.save(next), afterChange: () => this.afterChange() });
+    this.rounds = new RoundRunner({
+      env,
+      store: this.store,
+      duties: DUTIES,
+      save: (next) => this.save(next),
+      afterChange: () => this.afterChange(),
+      waitUntil: (promise) => ctx.waitUntil(promise),
+    });
     // An object that never stored a call has no alarm (retention's deleteAll removes it with the rest).
     this.alarmAt = this.store.current() ? undefined : null;
   }
@@ -152,6 +159,7 @@ export class CallObject extends DurableObject<Env> {
       env: this.env,
       config: this.config,
       news,
+      waitUntil: (promise) => this.ctx.waitUntil(promise),
       call: () => this.store.get(),
       save: (next) => this.save(next),
       remember: (next) => this.store.remember(next),

@@ -10,7 +10,7 @@ import { getProvider } from "../providers/registry";
 import { sendHangup, type AttemptLog, type SendResult } from "../providers/send-hangup";
 import type { Reading } from "../providers/types";
 import { getConnection, openCredentials, type ConnectionRecord } from "../tenants/store";
-import { admitHangup, reportHangup, CIRCUIT_OPEN_CODE } from "./connection-health";
+import { admitHangup, reportHangup, CIRCUIT_OPEN_CODE, type WaitUntil } from "../health/admission";
 import type { CallIdentity } from "./stored-call";
 
 function notSent(detail: string, extra: Partial<Reading> = {}): SendResult {
@@ -22,7 +22,8 @@ export async function dispatchHangup(
   call: CallIdentity,
   round: { operationId: string; reason: string | null },
   onRetry: (attempt: AttemptLog) => void,
-  preloaded?: ConnectionRecord,
+  preloaded: ConnectionRecord | undefined,
+  waitUntil: WaitUntil,
 ): Promise<SendResult> {
   const connection = preloaded ?? (await getConnection(env, call.tenant, call.connection));
   const adapter = connection && getProvider(connection.provider);
@@ -34,7 +35,7 @@ export async function dispatchHangup(
     return notSent("the stored credentials could not be opened or are not valid for this provider; nothing was sent", { credentialsRejected: true });
   }
 
-  const admission = await admitHangup(env, call);
+  const admission = await admitHangup(env, call, waitUntil);
   if (!admission.send) {
     const until = new Date(admission.retryAt).toISOString();
     return notSent(
@@ -61,7 +62,7 @@ export async function dispatchHangup(
         },
       },
     );
-    await reportHangup(env, call, admission, sent.reading);
+    reportHangup(env, call, admission, sent.reading, waitUntil);
     return sent;
   } catch {
     // The error's text is not kept: it may quote what it failed on.

@@ -26,6 +26,8 @@ export interface RoundHost {
   readonly store: CallStore;
   readonly duties: readonly Duty[];
   save(next: StoredCall): StoredCall;
+  /** Keeps the object alive for work that follows an answer (the breaker hears the outcome in the background). */
+  waitUntil(promise: Promise<unknown>): void;
   /** The duties follow a change: the index hears of it, the alarm is set for what is due. */
   afterChange(): Promise<void>;
 }
@@ -120,6 +122,7 @@ export class RoundRunner {
       { operationId: round.operation_id, reason: round.reason },
       (attempt) => this.host.save(recordAttempt(store.get(), attempt)),
       connection,
+      (promise) => this.host.waitUntil(promise),
     );
     const now = Date.now();
     const settling = { now, sent, facts: await facts };

@@ -18,6 +18,8 @@ export interface DutyContext {
   readonly config: Config;
   /** True when the call just changed by news (a registration, a signal, a provider event), not by the clock. */
   readonly news: boolean;
+  /** Keeps the object alive for work that need not be awaited (the breaker hearing an outcome). */
+  waitUntil(promise: Promise<unknown>): void;
   /** The call as stored now; read it again after every await. */
   call(): StoredCall;
   /** A change: written at once, with a new version (and so reported to the index). */

@@ -33,7 +33,7 @@ export const reconcileDuty: Duty = {
     return Math.min(heard + config.reconcileAfterMs, lastReadAt(call) < beforeEnd ? beforeEnd : Infinity);
   },
   async run(ctx) {
-    const [answer, facts] = await Promise.all([readCallStatus(ctx.env, ctx.call()), tenantFacts(ctx.env, ctx.call().tenant)]);
+    const [answer, facts] = await Promise.all([readCallStatus(ctx.env, ctx.call(), (promise) => ctx.waitUntil(promise)), tenantFacts(ctx.env, ctx.call().tenant)]);
     const now = Date.now();
     let call = ctx.call();
     if (answer.kind === "not_reconciled") {

@@ -50,7 +50,13 @@ export type Admission = { send: true; reportSuccess: boolean } | { send: false; 
 
 export type HangupResult = "success" | "failure";
 
-export function admit(breaker: BreakerState, now: number, config: BreakerConfig): { breaker: BreakerState; admission: Admission } {
+/** An admission, and the state it leaves (a probe's lease starts with it). */
+export interface Admitted {
+  breaker: BreakerState;
+  admission: Admission;
+}
+
+export function admit(breaker: BreakerState, now: number, config: BreakerConfig): Admitted {
   switch (breaker.state) {
     case "closed":
       return { breaker, admission: { send: true, reportSuccess: breaker.failures > 0 } };
@@ -65,7 +71,7 @@ export function admit(breaker: BreakerState, now: number, config: BreakerConfig)
   }
 }
 
-function probe(failures: number, now: number, config: BreakerConfig): { breaker: BreakerState; admission: Admission } {
+function probe(failures: number, now: number, config: BreakerConfig): Admitted {
   return { breaker: { state: "half_open", failures, probeLeaseUntil: now + config.probeLeaseMs }, admission: { send: true, reportSuccess: true } };
 }
 
