@@ -43,7 +43,7 @@ describe("the active policy", () => {
 
   it("a publish is written to the active key and the history, and this isolate sees it at once", async () => {
     const result = await publishPolicy(env, HOUR);
-    if (!result.ok) throw new Error("publish failed");
+    if (result.kind !== "published") throw new Error("publish failed");
     first = result;
     expect(result.version).toBe(await policyVersion(HOUR));
     const stored = { version: result.version, document: HOUR, published_at: result.published_at };
