@@ -139,7 +139,7 @@ describe("a view of a closed circuit", () => {
     // Half stale: decided from the view, refreshed behind it.
     health.mode = "stalled";
     advance(VIEW_TIMING.refreshAfterMs);
-    expect(await isolate!.admit()).toMatchObject({ send: true });
+    expect(await isolate!.admit()).toMatchObject({ kind: "send" });
     expect(health.asks.sync).toBe(2);
   });
 
@@ -186,7 +186,7 @@ describe("the circuit opens for every isolate", () => {
     expect(await a.admit()).toMatchObject({ kind: "refuse" });
     // b has not heard yet, and need not for up to maxAgeMs: its view is what it decides from.
     advance(VIEW_TIMING.maxAgeMs - 1);
-    expect(await b.admit()).toMatchObject({ send: true });
+    expect(await b.admit()).toMatchObject({ kind: "send" });
     advance(1);
     expect(await b.admit()).toEqual({ kind: "refuse", retryAt: (health.state as { retryAt: number }).retryAt, failures: CONFIG.failureThreshold });
   });
@@ -228,7 +228,7 @@ describe("probes", () => {
     prober.report(admissions.find((a) => a.kind === "send")!, "success");
     await prober.settle();
     advance(VIEW_TIMING.maxAgeMs);
-    for (const isolate of isolates) expect(await isolate.admit()).toMatchObject({ send: true });
+    for (const isolate of isolates) expect(await isolate.admit()).toMatchObject({ kind: "send" });
   });
 
   it("with the health object unreachable, each isolate lets at most one probe out per cool-down", async () => {

@@ -299,7 +299,7 @@ describe("circuit breaker: off the critical path", () => {
     const health = () => env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(objectName.connectionHealth(TENANT, connection)));
     const background: Promise<unknown>[] = [];
     const admitElsewhere = () => elsewhere.admit(objectName.connectionHealth(TENANT, connection), health, (p) => void background.push(p));
-    expect(await admitElsewhere()).toMatchObject({ send: true });
+    expect(await admitElsewhere()).toMatchObject({ kind: "send" });
     const askedAt = clock;
 
     await Promise.all(Array.from({ length: DEFAULT_BREAKER_CONFIG.failureThreshold }, () => failedHangup(connection)));
@@ -308,7 +308,7 @@ describe("circuit breaker: off the critical path", () => {
 
     // Elsewhere still decides from what it heard up to 1 s ago…
     clock = askedAt + VIEW_TIMING.maxAgeMs - 1;
-    expect(await admitElsewhere()).toMatchObject({ send: true });
+    expect(await admitElsewhere()).toMatchObject({ kind: "send" });
     // …and no longer.
     clock = askedAt + VIEW_TIMING.maxAgeMs;
     expect(await admitElsewhere()).toMatchObject({ kind: "refuse", failures: DEFAULT_BREAKER_CONFIG.failureThreshold });

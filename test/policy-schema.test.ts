@@ -30,7 +30,7 @@ function errorsOf(input: unknown) {
 
 describe("validatePolicy", () => {
   it("accepts the contract's example, rule modes and descriptions", () => {
-    expect(validatePolicy(CONTRACT_EXAMPLE)).toEqual({ ok: true, document: CONTRACT_EXAMPLE });
+    expect(validatePolicy(CONTRACT_EXAMPLE)).toEqual({ kind: "valid", document: CONTRACT_EXAMPLE });
     const described = { description: "why", rules: [{ id: "x", kind: "fraud_flags", flags: ["irsf"], mode: "shadow", description: "because" }] };
     expect(validatePolicy(described).kind).toBe("valid");
   });
