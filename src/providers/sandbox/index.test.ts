@@ -1,10 +1,20 @@
 /** The sandbox: its answers by call id, and memory that stays bounded however many calls it serves. */
 import { describe, expect, it } from "vitest";
 import { sendHangup } from "../send-hangup";
-import { QUICK_RETRIES, operationId } from "../testing/kit";
+import { QUICK_RETRIES, confirmationTable, operationId } from "../testing/kit";
 import { BoundedSet, SANDBOX_MEMORY, endedCalls, sandbox } from ".";
 
 const hangUp = (callId: string) => sendHangup(sandbox, { callId, operationId: operationId(), credentials: {}, baseUrl: sandbox.defaultBaseUrl }, QUICK_RETRIES);
+
+describe("sandbox: what confirms a hangup (the table in src/providers/README.md)", () => {
+  confirmationTable(sandbox, [
+    { answer: "204", status: 204, reads: { status: "terminated" } },
+    { answer: "200 empty", status: 200, body: "", reads: { status: "failed", retryable: false } },
+    { answer: "200 call_already_ended", status: 200, body: { error: "call_already_ended" }, reads: { status: "already_ended" } },
+    { answer: "200 call_not_found", status: 200, body: { error: "call_not_found" }, reads: { status: "not_found" } },
+    { answer: "200 {}", status: 200, body: {}, reads: { status: "failed", retryable: false } },
+  ]);
+});
 
 describe("sandbox", () => {
   it("hangs up a live call once; the second hangup finds it over", async () => {

@@ -11,7 +11,7 @@
  *   anything else is a live call                   → terminated (and ended from then on)
  */
 import { z } from "zod";
-import { joinUrl, jsonField, readGenericFailure, segment } from "../http";
+import { isEmptyBody, joinUrl, jsonField, readGenericFailure, segment } from "../http";
 import type { ProviderAdapter } from "../types";
 
 const SANDBOX_BASE_URL = "https://sandbox.hangup-gateway.invalid";
@@ -75,7 +75,7 @@ export const sandbox: ProviderAdapter<Record<string, never>> = {
   },
 
   readResponse(answer) {
-    if (answer.status === 204) return { status: "terminated", detail: "the sandbox hung up the call" };
+    if (answer.status === 204 && isEmptyBody(answer.body)) return { status: "terminated", detail: "the sandbox hung up the call" };
     const code = jsonField(answer.body, "error");
     if (code === "call_already_ended") return { status: "already_ended", code, detail: "the sandbox call had already ended" };
     if (code === "call_not_found") return { status: "not_found", code, detail: "the sandbox has no such call" };
