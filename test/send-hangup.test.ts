@@ -253,6 +253,7 @@ function adapterReading(reading: Reading): ProviderAdapter<Record<string, never>
     name: "scripted",
     credentials: z.object({}).strict(),
     defaultBaseUrl: "https://provider.test",
+    address: { pathTail: (encodedCallId) => `/hangup/${encodedCallId}` },
     buildRequest: ({ callId, baseUrl }) => ({ method: "POST", url: `${baseUrl}/hangup/${segment(callId)}`, headers: {} }),
     readResponse: () => reading,
   };

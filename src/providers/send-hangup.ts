@@ -2,12 +2,13 @@
  * Sends one hangup to a provider and reads the answer: a timeout on every attempt, retries only for
  * what may succeed next time (network errors, timeouts, 5xx, 429, or whatever the module marks
  * retryable), full-jitter exponential backoff honouring Retry-After, all inside a total time budget.
- * Rejected credentials are never retried. Redirects are never followed: a 3xx is a failed attempt, so no
+ * Rejected credentials are never retried. Nothing is sent that fails ./request-guard.ts (a URL that lost the
+ * call's path, a body naming another call). Redirects are never followed: a 3xx is a failed attempt, so no
  * credential ever goes to another host and no answer from elsewhere passes for a hangup. A body is read
  * only up to its cap and the rest cancelled. Every attempt is reported as it ends, for the call's record.
  */
-import { Unsendable } from "../errors";
 import type { OutcomeStatus } from "../http/schemas";
+import { assertSendable } from "./request-guard";
 import type { HangupInput, OutboundRequest, ProviderAdapter, Reading } from "./types";
 
 export interface SendPolicy {
@@ -63,16 +64,6 @@ export interface SendOptions {
   random?: () => number;
   /** The clock the budget is measured with (tests pair it with `sleep`). */
   now?: () => number;
-}
-
-/**
- * A request that cannot be sent (a header value with a line break, a URL that does not parse) is a
- * fault of the request, not of the network: refuse it before the first attempt instead of retrying it.
- */
-function assertSendable(outbound: OutboundRequest): void {
-  const { protocol } = new URL(outbound.url);
-  if (protocol !== "https:" && protocol !== "http:") throw new Unsendable(`refusing to send a hangup over ${protocol}`);
-  new Headers(outbound.headers);
 }
 
 function toRequest(outbound: OutboundRequest, signal: AbortSignal): Request {
@@ -153,7 +144,9 @@ export async function sendHangup<C>(
   const now = options.now ?? Date.now;
   const fetcher = adapter.simulate ?? options.fetcher ?? ((r: Request) => fetch(r));
   const outbound = await adapter.buildRequest(input);
-  assertSendable(outbound);
+  // A request that cannot be sent or that lost its call is a fault of the request, not of the network:
+  // refused before the first attempt, never retried.
+  assertSendable(outbound, adapter.address, input.callId);
   const secrets = secretValues(input.credentials);
   const deadline = now() + policy.totalBudgetMs;
   const attempts: AttemptLog[] = [];

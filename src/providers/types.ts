@@ -48,10 +48,21 @@ export interface Reading {
   retryAfterMs?: number;
 }
 
+/**
+ * Where a module's request names the call, checked by ./request-guard.ts before anything is sent: the
+ * URL's path ends with `pathTail` of the call id as `segment()` encodes it, and, for providers whose body
+ * names the call, the JSON body's `bodyField` is exactly the call id.
+ */
+export interface CallAddress {
+  pathTail(encodedCallId: string): string;
+  bodyField?: string;
+}
+
 export interface ProviderAdapter<C = unknown> {
   readonly name: string;
   readonly credentials: z.ZodType<C>;
   readonly defaultBaseUrl: string;
+  readonly address: CallAddress;
   buildRequest(input: HangupInput<C>): OutboundRequest | Promise<OutboundRequest>;
   readResponse(answer: ProviderAnswer): Reading;
   /**

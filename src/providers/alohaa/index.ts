@@ -36,16 +36,19 @@ function readEnvelope(body: string): AlohaaBody | undefined {
   return { success: false, code: typeof code === "number" || typeof code === "string" ? String(code) : undefined };
 }
 
+const HANGUP_PATH = "/v1/external/call/hangup";
+
 export const alohaa: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "alohaa",
   credentials,
   defaultBaseUrl: "https://incoming-call.alohaa.ai",
+  address: { pathTail: () => HANGUP_PATH, bodyField: "call_id" },
 
   buildRequest({ callId, credentials: { api_key }, baseUrl }) {
     assertCallId(callId);
     return {
       method: "POST",
-      url: joinUrl(baseUrl, "/v1/external/call/hangup"),
+      url: joinUrl(baseUrl, HANGUP_PATH),
       headers: { "x-metro-api-key": api_key, "content-type": "application/json" },
       body: JSON.stringify({ call_id: callId }),
     };

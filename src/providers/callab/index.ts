@@ -22,17 +22,20 @@ function saysSuccess(status: unknown): boolean {
   return status === true || (typeof status === "string" && status.toLowerCase() === "success");
 }
 
+const END_CALL_PATH = "/calls/end";
+
 export const callab: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "callab",
   credentials,
   defaultBaseUrl: "https://api.callab.ai/v1",
   status: callabStatusRead,
+  address: { pathTail: () => END_CALL_PATH, bodyField: "call_id" },
 
   buildRequest({ callId, reason, credentials: { api_key }, baseUrl }) {
     assertCallId(callId);
     return {
       method: "POST",
-      url: joinUrl(baseUrl, "/calls/end"),
+      url: joinUrl(baseUrl, END_CALL_PATH),
       headers: { authorization: `Bearer ${api_key}`, "content-type": "application/json" },
       body: JSON.stringify({ call_id: callId, ...(reason ? { disconnect_reason: reason } : {}) }),
     };

@@ -15,17 +15,20 @@ const credentials = z.object({
   auth_token: z.string().min(1),
 }).strict();
 
+const callPath = (encodedCallId: string) => `/Call/${encodedCallId}/`;
+
 export const plivo: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "plivo",
   credentials,
   defaultBaseUrl: "https://api.plivo.com",
   status: plivoStatusRead,
+  address: { pathTail: callPath },
 
   buildRequest({ callId, credentials: { auth_id, auth_token }, baseUrl }) {
     assertCallId(callId);
     return {
       method: "DELETE",
-      url: joinUrl(baseUrl, `/v1/Account/${segment(auth_id)}/Call/${segment(callId)}/`),
+      url: joinUrl(baseUrl, `/v1/Account/${segment(auth_id)}${callPath(segment(callId))}`),
       // As Plivo's SDK sends every voice request, this DELETE included: its (empty) parameters as JSON.
       headers: { authorization: basicAuth(auth_id, auth_token), "content-type": "application/json" },
       body: "{}",

@@ -67,6 +67,7 @@ export const sandbox: ProviderAdapter<Record<string, never>> = {
   name: "sandbox",
   credentials: z.object({}).strict(),
   defaultBaseUrl: SANDBOX_BASE_URL,
+  address: { pathTail: (encodedCallId) => `/calls/${encodedCallId}` },
   simulate,
 
   buildRequest({ callId }) {

@@ -41,16 +41,19 @@ function confirmsCommand(body: string): boolean {
   return isJsonObject(data) && data.result === "ok" && !saysFailure(body);
 }
 
+const callPath = (encodedCallId: string) => `/v2/calls/${encodedCallId}/actions/hangup`;
+
 export const telnyx: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "telnyx",
   credentials,
   defaultBaseUrl: "https://api.telnyx.com",
   status: telnyxStatusRead,
+  address: { pathTail: callPath },
 
   buildRequest({ callId, operationId, credentials: { api_key }, baseUrl }) {
     return {
       method: "POST",
-      url: joinUrl(baseUrl, `/v2/calls/${segment(callId)}/actions/hangup`),
+      url: joinUrl(baseUrl, callPath(segment(callId))),
       headers: { authorization: `Bearer ${api_key}`, "content-type": "application/json" },
       body: JSON.stringify({ command_id: operationId }),
     };

@@ -13,15 +13,18 @@ const credentials = z.object({
   api_key: z.string().min(1),
 }).strict();
 
+const callPath = (encodedCallId: string) => `/calls/${encodedCallId}`;
+
 export const tryvox: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "tryvox",
   credentials,
   defaultBaseUrl: "https://api.tryvox.io",
+  address: { pathTail: callPath },
 
   buildRequest({ callId, credentials: { auth_id, api_key }, baseUrl }) {
     return {
       method: "DELETE",
-      url: joinUrl(baseUrl, `/v1/voice/accounts/${segment(auth_id)}/calls/${segment(callId)}`),
+      url: joinUrl(baseUrl, `/v1/voice/accounts/${segment(auth_id)}${callPath(segment(callId))}`),
       headers: { authorization: `Bearer ${api_key}` },
     };
   },

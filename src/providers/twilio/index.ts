@@ -45,16 +45,19 @@ function readCallResource(body: string): Reading {
   return { status: "failed", detail: `Twilio accepted the update but ${reported}; the hangup is not confirmed`, retryable: true };
 }
 
+const callPath = (encodedCallId: string) => `/Calls/${encodedCallId}.json`;
+
 export const twilio: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "twilio",
   credentials,
   defaultBaseUrl: "https://api.twilio.com",
   status: twilioStatusRead,
+  address: { pathTail: callPath },
 
   buildRequest({ callId, credentials: { account_sid, auth_token }, baseUrl }) {
     return {
       method: "POST",
-      url: joinUrl(baseUrl, `/2010-04-01/Accounts/${segment(account_sid)}/Calls/${segment(callId)}.json`),
+      url: joinUrl(baseUrl, `/2010-04-01/Accounts/${segment(account_sid)}${callPath(segment(callId))}`),
       headers: { authorization: basicAuth(account_sid, auth_token), "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ Status: "completed" }).toString(),
     };

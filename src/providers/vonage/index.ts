@@ -31,14 +31,17 @@ function errorCode(body: string): string | undefined {
   return type.slice(type.indexOf("#") + 1) || undefined;
 }
 
+const callPath = (encodedCallId: string) => `/v1/calls/${encodedCallId}`;
+
 export const vonage: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "vonage",
   credentials,
   defaultBaseUrl: "https://api.nexmo.com",
   status: vonageStatusRead,
+  address: { pathTail: callPath },
 
   async buildRequest({ callId, credentials: { application_id, private_key }, baseUrl }) {
-    const url = joinUrl(baseUrl, `/v1/calls/${segment(callId)}`);
+    const url = joinUrl(baseUrl, callPath(segment(callId)));
     const iat = Math.floor(Date.now() / 1000);
     const token = await signApplicationJwt({ application_id, iat, exp: iat + TOKEN_LIFETIME_SECONDS, jti: crypto.randomUUID() }, private_key);
     return {
