@@ -24,6 +24,11 @@ export function assertCallId(callId: string): void {
  */
 export function segment(value: string): string {
   assertCallId(value);
+  return encodePathCharacters(value);
+}
+
+/** `segment()`'s encoding alone, for any text (the scrubber looks for credentials in the form they were sent). */
+export function encodePathCharacters(value: string): string {
   return value.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, encodeURIComponent);
 }
 
