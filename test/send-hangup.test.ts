@@ -15,6 +15,7 @@ const INPUT: HangupInput<{ auth_id: string; api_key: string }> = {
   operationId: "op-1",
   credentials: { auth_id: "acct", api_key: "key" },
   baseUrl: "https://provider.test",
+  scope: { tenant: "acme", connection: "main" },
 };
 
 /** One scripted answer: a response, or a thrown error (a network failure); `takesMs` advances the clock. */

@@ -14,6 +14,7 @@ import { segment } from "./http";
 import { PROVIDER_NAMES, getProvider, type ProviderName } from "./registry";
 import { sendHangup } from "./send-hangup";
 import { assertSendable } from "./request-guard";
+import { TEST_SCOPE } from "./testing/kit";
 import type { OutboundRequest } from "./types";
 import { VONAGE_FAKE_AUTH } from "./vonage/fake";
 
@@ -65,7 +66,7 @@ async function attempt(name: ProviderName, baseUrl: string, callId: string): Pro
   try {
     await sendHangup(
       adapter,
-      { callId, operationId: "op-1", credentials: CREDENTIALS[name], baseUrl },
+      { callId, operationId: "op-1", credentials: CREDENTIALS[name], baseUrl, scope: TEST_SCOPE },
       { policy: { maxAttempts: 1 }, sleep: async () => {}, fetcher: async (request) => (sent.push(request), new Response(null, { status: 204 })) },
     );
     return { sent };

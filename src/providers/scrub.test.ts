@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { toBase64 } from "../bytes";
 import { MIN_PARTIAL_CHARS, scrubberFor } from "./scrub";
 import { sendHangup } from "./send-hangup";
+import { TEST_SCOPE } from "./testing/kit";
 import type { ProviderAdapter } from "./types";
 import { alohaa } from "./alohaa";
 import { callab } from "./callab";
@@ -112,7 +113,7 @@ describe("through every module and the sending code", () => {
           const body = echoingAnswers(form)[shape]!;
           const result = await sendHangup(
             adapter,
-            { callId: "call-1", operationId: "op-1", credentials: credentials(secret, id) as never, baseUrl: "https://provider.test" },
+            { callId: "call-1", operationId: "op-1", credentials: credentials(secret, id) as never, baseUrl: "https://provider.test", scope: TEST_SCOPE },
             { policy: { maxAttempts: 2 }, sleep: async () => {}, fetcher: async () => new Response(body, { status }) },
           );
           const texts = [result.reading.detail, result.reading.code ?? "", ...result.attempts.flatMap((a) => [a.detail, a.code ?? ""])];

@@ -18,6 +18,8 @@ export interface HangupInput<C> {
   credentials: C;
   /** The connection's `base_url` or the provider's default, without a trailing slash. */
   baseUrl: string;
+  /** Whose hangup this is: the sandbox keeps its memory of ended calls apart per tenant and connection. */
+  scope: { tenant: string; connection: string };
 }
 
 export interface OutboundRequest {

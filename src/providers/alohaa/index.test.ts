@@ -5,12 +5,12 @@ import { getProvider } from "../registry";
 import { sendHangup } from "../send-hangup";
 import { ALOHAA_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider, uniqueCallId } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { api_key: "metro-secret-key" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof alohaa.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: alohaa.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: alohaa.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 function failure(code: number | string, reason = "whatever the provider says") {

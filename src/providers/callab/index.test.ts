@@ -5,13 +5,13 @@ import { getProvider } from "../registry";
 import { sendHangup } from "../send-hangup";
 import { CALLAB_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { api_key: "callab-secret-key" };
 const ENVELOPE = { status: "success", message: "Call ended", data: { call_id: "550e8400-e29b-41d4-a716-446655440000" } };
 
 function input(callId: string, overrides: Partial<Parameters<typeof callab.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: callab.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: callab.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 describe("callab: building the request", () => {

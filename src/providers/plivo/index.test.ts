@@ -5,12 +5,12 @@ import { getProvider } from "../registry";
 import { sendHangup } from "../send-hangup";
 import { PLIVO_FAKE_AUTH } from "./fake";
 import { allProviderRequests, fakeProviderUrl, providerRequests, scriptProvider, uniqueCallId } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { auth_id: "MAXXXXXXXXXXXXXXXXXX", auth_token: "secret-token" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof plivo.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: plivo.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: plivo.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 describe("plivo: building the request", () => {

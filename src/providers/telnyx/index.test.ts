@@ -5,12 +5,12 @@ import { sendHangup } from "../send-hangup";
 import { telnyx } from ".";
 import { TELNYX_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { api_key: "KEY0123SECRET" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof telnyx.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: telnyx.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: telnyx.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 /** Call control ids look like `v3:…` — the colon is percent-encoded into the path. */

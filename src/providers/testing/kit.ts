@@ -4,7 +4,7 @@
  */
 import { expect, it } from "vitest";
 import type { SendOptions } from "../send-hangup";
-import type { ProviderAdapter, ProviderAnswer, Reading } from "../types";
+import type { HangupInput, ProviderAdapter, ProviderAnswer, Reading } from "../types";
 
 export function answerOf(status: number, body: unknown = "", headers: Record<string, string> = {}): ProviderAnswer {
   return { status, headers: new Headers(headers), body: typeof body === "string" ? body : JSON.stringify(body) };
@@ -12,6 +12,9 @@ export function answerOf(status: number, body: unknown = "", headers: Record<str
 
 /** Real network to the fake, but pauses of a millisecond between attempts. */
 export const QUICK_RETRIES: SendOptions = { policy: { baseBackoffMs: 1, maxBackoffMs: 1 } };
+
+/** The tenant and connection a hangup in a provider test is made for. */
+export const TEST_SCOPE: HangupInput<unknown>["scope"] = { tenant: "test-tenant", connection: "test-connection" };
 
 export function operationId(): string {
   return `op-${crypto.randomUUID()}`;

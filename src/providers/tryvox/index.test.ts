@@ -5,12 +5,12 @@ import { sendHangup } from "../send-hangup";
 import { tryvox } from ".";
 import { TRYVOX_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider, uniqueCallId } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { auth_id: "acct_123", api_key: "tvx_sk_live_secret" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof tryvox.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: tryvox.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: tryvox.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 describe("tryvox: building the request", () => {

@@ -5,12 +5,12 @@ import { sendHangup } from "../send-hangup";
 import { twilio } from ".";
 import { TWILIO_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { account_sid: "AC0123456789abcdef0123456789abcdef", auth_token: "twilio-secret-token" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof twilio.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: twilio.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: twilio.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 function callSid(prefix = "CA"): string {

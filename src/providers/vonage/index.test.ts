@@ -9,7 +9,7 @@ import { vonage } from ".";
 import { VONAGE_FAKE_AUTH } from "./fake";
 import { VONAGE_TEST_PRIVATE_KEY, VONAGE_TEST_PUBLIC_KEY } from "./test-key";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const APPLICATION_ID = "aaaaaaaa-0000-4000-8000-000000000001";
 const CREDENTIALS = { application_id: APPLICATION_ID, private_key: VONAGE_TEST_PRIVATE_KEY };
@@ -24,7 +24,7 @@ YmkpBr6XpMhzr339GiGx96BVa+KhRANCAARZ7wBnYELo0Cq+ZuYOU5unObc1vwmw
 const RSASSA_SHA256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof vonage.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: vonage.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: vonage.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 function pemToDer(pem: string): Uint8Array {
