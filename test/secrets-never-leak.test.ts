@@ -100,7 +100,7 @@ beforeAll(async () => {
   ({ key } = await createTenant("leaky"));
   const res = await admin("PUT", "/admin/tenants/leaky", { webhook: { url: `${fakeProviderUrl()}/__webhooks/${RECEIVER}`, secret: WEBHOOK_SECRET } });
   expect(res.status).toBe(200);
-}, 30_000);
+});
 
 /** The webhook bodies delivered for these calls, once each has one (they leave from the call's object, after the answer). */
 async function webhookBodies(callIds: string[]): Promise<string[]> {
