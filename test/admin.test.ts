@@ -124,6 +124,11 @@ describe("connections", () => {
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "acme-tel", credentials: {} }), 422);
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "sandbox", credentials: {}, base_url: "http://u:p@host" }), 422);
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "sandbox", credentials: {}, base_url: "not a url" }), 422);
+    // A bare trailing `?` or `#` would turn the call's path into a query or fragment (Plivo: DELETE …/Call/).
+    for (const base_url of ["https://api.plivo.com/eu?", "https://api.plivo.com#", "http://@host/x", "http://host\\x"]) {
+      await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "plivo", credentials: { auth_id: "MA1", auth_token: "t" }, base_url }), 422);
+    }
+    expect(await env.GATEWAY_KV.get(kvKey.connection("strict2", "p"))).toBeNull();
     await expectProblem(await admin("PUT", "/admin/tenants/nobody-here/connections/p", { provider: "sandbox", credentials: {} }), 404);
   });
 

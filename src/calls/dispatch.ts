@@ -53,6 +53,7 @@ export async function dispatchHangup(
         operationId: round.operationId,
         credentials,
         baseUrl: connection.base_url ?? adapter.defaultBaseUrl,
+        scope: { tenant: call.tenant, connection: call.connection },
         ...(round.reason ? { reason: round.reason } : {}),
       },
       {
