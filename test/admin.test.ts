@@ -48,8 +48,9 @@ describe("tenants", () => {
     const res = await admin("PUT", "/admin/tenants/hooked", { webhook: { url: "https://example.com/hook" } });
     const body = await res.json<{ webhook: { url: string; secret: string } }>();
     expect(body.webhook.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
-    const again = await (await admin("PUT", "/admin/tenants/hooked", { name: "Hooked" })).json<{ webhook: Record<string, string> }>();
-    expect(again.webhook).toEqual({ url: "https://example.com/hook" });
+    const again = await (await admin("PUT", "/admin/tenants/hooked", { name: "Hooked" })).json<{ webhook: Record<string, unknown> }>();
+    // No secret this time: the URL, and the message types it receives (the default: the hangup types).
+    expect(again.webhook).toEqual({ url: "https://example.com/hook", events: ["call.hangup.completed", "call.hangup.failed"] });
     const stored = await env.GATEWAY_KV.get(kvKey.tenant("hooked"));
     expect(stored).not.toContain(body.webhook.secret);
   });
