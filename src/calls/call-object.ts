@@ -168,8 +168,9 @@ export class CallObject extends DurableObject<Env> {
 
   private runDuty(duty: Duty, news: boolean): Promise<void> {
     const previous = this.running.get(duty.name) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => (this.store.current() ? duty.run(this.context(news)) : undefined));
-    const tracked = run.finally(() => {
+    const run = previous.then(() => (this.store.current() ? duty.run(this.context(news)) : undefined));
+    // The caller handles the run's failure; the chain the next run waits on never rejects.
+    const tracked = run.catch(() => undefined).finally(() => {
       if (this.running.get(duty.name) === tracked) this.running.delete(duty.name);
     });
     this.running.set(duty.name, tracked);
