@@ -26,7 +26,7 @@ import { CALL_DUTIES, earliestDue, type DutyName } from "./duties";
 import { appendEvent, eventText } from "./events";
 import { afterDelivery, dueMessage, enqueue, notConfigured, outcomeMessage } from "./outbox";
 import { toIndexReport, toRecord } from "./record";
-import { completeRound, findKey, recordAttempt, rememberKey, roundOutcome, startRound } from "./rounds";
+import { completeRound, findKey, recordAttempt, rememberKey, roundOutcome, startRound, type RoundRequest } from "./rounds";
 import { MAX_FLAGS_PER_CALL, type CallRecord } from "./schemas";
 import {
   finalOutcome,
@@ -38,6 +38,7 @@ import {
   watchExpired,
   type CallDetails,
   type CallIdentity,
+  type Round,
   type StoredCall,
 } from "./stored-call";
 import { INDEX_PENDING_REPORT_MS, INDEX_RETRY_MS, ROUND_LEASE_MS, alarmErrorDelayMs, nextAutomaticRetryAt } from "./timings";
@@ -49,6 +50,8 @@ export interface HangupCommand extends CallIdentity {
   reason: string | null;
   decision: Decision | null;
   source: HangupSource;
+  /** The bulk hangup job asking (source "bulk"): stored with the round it starts. */
+  bulk_job?: string;
   /** Idempotency-Key header with the fingerprint of the request body it came with. */
   idempotency?: { key: string; fingerprint: string };
 }
@@ -57,7 +60,9 @@ export type HangupResult =
   | { kind: "outcome"; outcome: HangupOutcome; replayed: boolean }
   | { kind: "idempotency_mismatch" }
   /** A bulk hangup of a call the policy in force protects (judged on the call's own registered details): nothing was sent. */
-  | { kind: "protected"; decision: Decision };
+  | { kind: "protected"; decision: Decision }
+  /** A bulk hangup of a call that is ended, or has a final outcome from a round not this job's: nothing was sent. */
+  | { kind: "ended" };
 
 export interface RegisterCommand extends CallIdentity, CallDetails {
   /** Lower-case, distinct. */
@@ -139,7 +144,7 @@ export class CallObject extends DurableObject<Env> {
       if (answered) return replay(answered);
     }
     const final = call && finalOutcome(call);
-    if (final) return replay(final);
+    if (final) return command.bulk_job !== undefined && latestRound(call!)?.bulk_job !== command.bulk_job ? { kind: "ended" } : replay(final);
 
     const pending = call && pendingRound(call);
     if (call && pending) {
@@ -151,6 +156,8 @@ export class CallObject extends DurableObject<Env> {
       return { kind: "outcome", outcome: await this.runRound(command.connection_record), replayed: false };
     }
 
+    // A call reported ended since a bulk job selected it is not sent (an API hangup of it still is).
+    if (command.bulk_job !== undefined && call?.ended) return { kind: "ended" };
     // A bulk job selected this call from the index, which may be behind the call (a flag or a policy
     // published since): the call's own details under the policy in force now decide whether it is spared.
     if (protection && call?.registered) {
@@ -158,12 +165,14 @@ export class CallObject extends DurableObject<Env> {
       if (decision.protected) return { kind: "protected", decision };
     }
 
-    call = startRound(call ?? newStoredCall(command, iso(now)), {
+    const request: RoundRequest & Pick<Round, "bulk_job"> = {
       operation_id: crypto.randomUUID(),
       source: command.source,
+      ...(command.bulk_job !== undefined ? { bulk_job: command.bulk_job } : {}),
       reason: command.reason,
       decision: command.decision,
-    }, iso(now));
+    };
+    call = startRound(call ?? newStoredCall(command, iso(now)), request, iso(now));
     if (key) call = rememberKey(call, key, latestRound(call)!.n);
     this.save(call);
     return { kind: "outcome", outcome: await this.runRound(command.connection_record), replayed: false };

@@ -103,6 +103,7 @@ export const callRoutes = createRouter()
     }
     // Only bulk hangups are judged on the call's protection; this route's are not (source "api").
     if (result.kind === "protected") throw new ProblemError(403, "policy_denied", "A policy protects this call; nothing was sent to the provider.", { decision: result.decision });
+    if (result.kind === "ended") throw new Error("a bulk job's answer to an API hangup"); // only a command with bulk_job gets it
     addLogFields(c, { outcome: result.outcome.status, replayed: result.replayed });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.outcome, 200);

@@ -47,6 +47,8 @@ export interface Round {
   /** Stable for the round across retries and restarts (Telnyx `command_id`, the webhook id). */
   operation_id: string;
   source: HangupSource;
+  /** The bulk hangup job that asked for this round, if one did (a resumed job gets its own outcome replayed). */
+  bulk_job?: string;
   reason: string | null;
   decision: Decision | null;
   requested_at: string;
