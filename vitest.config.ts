@@ -22,6 +22,8 @@ export default defineConfig({
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                 CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
                 FAKE_PROVIDER_URL: inject("fakeProviderUrl"),
+                // Bulk hangups on Telnyx connections at 2 a second: a pace any machine running the tests exceeds (test/bulk-pace.test.ts).
+                BULK_HANGUPS_PER_SECOND: JSON.stringify({ telnyx: 2 }),
               },
             },
           })),

@@ -5,6 +5,7 @@ import { consumeCallIndexBatch } from "./call-index/consumer";
 export { CallObject } from "./calls/call-object";
 export { ConnectionHealth } from "./calls/connection-health";
 export { BulkHangupJob } from "./bulk/job-object";
+export { BulkPace } from "./bulk/pace-object";
 
 export default {
   fetch: app.fetch,

@@ -10,6 +10,8 @@ export const objectName = {
   connectionHealth: (tenant: string, connection: string) => `${tenant}/${connection}`,
   /** One object per bulk hangup job; the tenant in the name keeps every other tenant out. */
   bulkJob: (tenant: string, jobId: string) => `${tenant}/${jobId}`,
+  /** One object per (tenant, connection): the bulk hangup pace every job on the connection shares. */
+  bulkPace: (tenant: string, connection: string) => `${tenant}/${connection}`,
 } as const;
 
 export function callObject(env: Env, tenant: string, connection: string, callId: string) {
@@ -22,4 +24,8 @@ export function connectionHealthObject(env: Env, tenant: string, connection: str
 
 export function bulkJobObject(env: Env, tenant: string, jobId: string) {
   return env.BULK_HANGUPS.get(env.BULK_HANGUPS.idFromName(objectName.bulkJob(tenant, jobId)));
+}
+
+export function bulkPaceObject(env: Env, tenant: string, connection: string) {
+  return env.BULK_PACE.get(env.BULK_PACE.idFromName(objectName.bulkPace(tenant, connection)));
 }
