@@ -50,14 +50,16 @@ describe("grantBlock", () => {
 });
 
 describe("SlotQueue", () => {
-  /** A clock that only moves when the queue sleeps, and a pace shared by whoever asks it. */
+  /** A clock that only moves when the queue sleeps (`stall`: its next sleep overruns by that much), and a pace shared by whoever asks it. */
   function harness() {
     let now = 0;
     let nextFree = 0;
+    let overrun = 0;
     const asks: number[] = [];
     const clock = () => now;
     const sleep = async (ms: number) => {
-      now += ms;
+      now += ms + overrun;
+      overrun = 0;
     };
     const ask = async (want: number) => {
       asks.push(want);
@@ -65,7 +67,7 @@ describe("SlotQueue", () => {
       nextFree = granted.nextFree;
       return granted.block;
     };
-    return { clock, sleep, ask, asks, advance: (ms: number) => (now += ms), at: () => now };
+    return { clock, sleep, ask, asks, advance: (ms: number) => (now += ms), stall: (ms: number) => (overrun = ms), at: () => now };
   }
 
   it("spaces one job's starts 1/rate apart and asks the pace once per block, not once per call", async () => {
@@ -90,6 +92,18 @@ describe("SlotQueue", () => {
     expect(h.at()).toBe(550); // slot 500, late by less than an interval: taken now
     await queue.take();
     expect(h.at()).toBe(600);
+  });
+
+  it("gives up a slot it woke too late for, so starts held up together do not leave together", async () => {
+    const h = harness();
+    const queue = new SlotQueue(h.ask, 10, 10, h.clock, h.sleep);
+    await queue.take(); // slot 0
+    h.stall(250); // the wait for slot 100 ends at 350
+    await queue.take();
+    // Slot 100 (woken for at 350) and slot 200 are gone; slot 300, less than an interval ago, is taken at once.
+    expect(h.at()).toBe(350);
+    await queue.take();
+    expect(h.at()).toBe(400);
   });
 });
 

@@ -92,24 +92,28 @@ export class SlotQueue {
 
   async take(): Promise<void> {
     for (;;) {
-      const at = this.claim(this.clock());
-      if (at !== null) {
-        this.needed = Math.max(0, this.needed - 1);
-        this.prefetch();
-        const wait = at - this.clock();
-        if (wait > 0) await this.sleep(wait);
-        return;
+      const slot = this.claim(this.clock());
+      if (slot === null) {
+        await this.refill(Math.max(1, this.wanted()));
+        continue;
       }
-      await this.refill(Math.max(1, this.wanted()));
+      this.prefetch();
+      const wait = slot.at - this.clock();
+      if (wait > 0) await this.sleep(wait);
+      // Woken more than an interval late (the isolate was busy): the slot is gone, like one never claimed,
+      // so that starts held up together never leave together.
+      if (this.clock() - slot.at > slot.interval) continue;
+      this.needed = Math.max(0, this.needed - 1);
+      return;
     }
   }
 
   /** The next slot not yet past, or null when none is in hand. */
-  private claim(now: number): number | null {
+  private claim(now: number): { at: number; interval: number } | null {
     for (let block = this.blocks[0]; block; block = this.blocks[0]) {
       // A slot more than an interval in the past is dropped, never caught up on: starts never bunch up.
       while (this.used < block.count && block.first_at + this.used * block.interval_ms < now - block.interval_ms) this.used++;
-      if (this.used < block.count) return block.first_at + this.used++ * block.interval_ms;
+      if (this.used < block.count) return { at: block.first_at + this.used++ * block.interval_ms, interval: block.interval_ms };
       this.blocks.shift();
       this.used = 0;
     }

@@ -16,7 +16,7 @@ import { loadActivePolicy } from "../policy/active";
 import type { Decision } from "../policy/types";
 import { hangupDecision } from "./protection";
 import { MAX_RUNNING_JOBS } from "./registry";
-import { AcceptedSchema, BulkHangupBody, DRY_RUN_SAMPLE, DryRunSchema, JOB_ID_PATTERN, JobIdParam, JobStatusSchema } from "./schemas";
+import { AcceptedSchema, BulkHangupBody, CancelBody, DRY_RUN_SAMPLE, DryRunSchema, JOB_ID_PATTERN, JobIdParam, JobStatusSchema } from "./schemas";
 import { selectsEverything, type BulkCriteria } from "./selection";
 import { walkSelection } from "./walk";
 
@@ -63,10 +63,11 @@ const cancelRoute = createRoute({
     "Answers at once, without waiting for calls in flight: no call of the job is sent after this answer (a round already at the provider " +
     "settles itself and is counted), and no failed call is retried. Cancelling a cancelled job answers the same; a completed job is 409.",
   security: [{ tenantKey: [] }],
-  request: { params: JobIdParam },
+  // No body is needed; one that is sent must be JSON (`{}`), like every other body.
+  request: { params: JobIdParam, body: { required: false, content: { "application/json": { schema: CancelBody } } } },
   responses: {
     200: { description: "The job, now cancelled", content: { "application/json": { schema: JobStatusSchema } } },
-    ...problemResponses(401, 404, 409, 422, 429),
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
   },
 });
 

@@ -78,6 +78,8 @@ export const JobStatusSchema = z
     },
   });
 
+export const CancelBody = z.object({}).strict().openapi("BulkHangupCancelRequest", { description: "Nothing to send; a body, if any, is {}", example: {} });
+
 export const JobIdParam = z.object({
   id: z.string().max(64).openapi({ param: { name: "id", in: "path" }, example: "bh_8e03978e40d543e8bc936894a57f9324" }),
 });
