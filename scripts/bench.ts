@@ -113,6 +113,7 @@ async function measureAll(measurements: Measurement[]): Promise<number> {
       ),
     );
     await step("call index and bulk hangups", measurements, () => measureCallIndex({ build, provider, storageDir: join(storageDir, "call-index"), teardown }, quick));
+    await step("bulk at the provider's pace", measurements, async () => (await import("./bench/bulk-pace")).measureBulkPace({ build, storageDir: join(storageDir, "bulk-pace"), teardown }, quick));
     if (provider.unexpectedRequests() > 0) throw new Error(`the fake provider received ${provider.unexpectedRequests()} requests it did not expect`);
     return stack.gateway.pacer?.totalWaitMs ?? 0;
   } catch (error) {
