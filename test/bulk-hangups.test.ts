@@ -16,6 +16,7 @@ import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { TELNYX_FAKE_AUTH } from "../src/providers/telnyx/fake";
 import type { JobStatus } from "../src/bulk/job-object";
 import { RETRY_STORAGE_KEY } from "../src/bulk/job-store";
+import { MAX_RUNNING_JOBS, registerRunningJob } from "../src/bulk/registry";
 import { feed, report, waitForList } from "./call-index-kit";
 import { admin, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, getCall, providerRequests, scriptProvider } from "./helpers";
 import { callObject, objectName } from "../src/objects";
@@ -41,7 +42,7 @@ beforeAll(async () => {
   }
   const published = await admin("PUT", "/admin/policies", {
     rules: [
-      { id: "known-tenants", kind: "allowed_tenants", tenants: ["acme", "initech", "umbrella"] },
+      { id: "known-tenants", kind: "allowed_tenants", tenants: ["acme", "initech", "umbrella", "hooli", "vandelay"] },
       { id: "emergency", kind: "protect", to_prefixes: ["+1911"] },
     ],
   });
@@ -516,5 +517,31 @@ describe("ids never created", () => {
     expect(await leftBehind(job)).toEqual({ tables: [], alarm: null });
     await expectProblem(await asTenant(acme.key, "GET", `/v1/bulk-hangups/${id}`), 404, "not_found");
     expect(await leftBehind(job)).toEqual({ tables: [], alarm: null });
+  });
+});
+
+describe("running jobs per tenant", () => {
+  it(`at most ${MAX_RUNNING_JOBS} run at once: one more is 429; a place left by a start that failed frees itself`, async () => {
+    const { key } = await createTenant("hooli");
+    await createConnection("hooli", "sandbox", "sandbox");
+    const now = Date.now();
+    // Places taken by jobs whose start failed after registering (their objects hold nothing).
+    const ghosts = Array.from({ length: MAX_RUNNING_JOBS }, () => `bh_${crypto.randomUUID().replace(/-/g, "")}`);
+    for (const id of ghosts) expect(await registerRunningJob(env, "hooli", id, now)).toBe(true);
+    expect(await registerRunningJob(env, "hooli", "bh_one-more", now)).toBe(false);
+
+    const refused = await expectProblem(await asTenant(key, "POST", "/v1/bulk-hangups", { connection: "sandbox", reason: "sweep" }), 429, "rate_limited");
+    expect(String(refused.detail)).toContain(String(MAX_RUNNING_JOBS));
+    // Two hours on, those places are known to be left over: the next start takes one.
+    expect(await registerRunningJob(env, "hooli", "bh_later", now + 2 * 3_600_000 + 1)).toBe(true);
+  });
+
+  it("disabling a tenant clears places whose jobs no longer exist", async () => {
+    const { key } = await createTenant("vandelay");
+    await createConnection("vandelay", "sandbox", "sandbox");
+    for (let i = 0; i < MAX_RUNNING_JOBS; i++) await registerRunningJob(env, "vandelay", `bh_${crypto.randomUUID().replace(/-/g, "")}`, Date.now());
+    expect((await admin("PUT", "/admin/tenants/vandelay", { disabled: true })).status).toBe(200);
+    expect((await admin("PUT", "/admin/tenants/vandelay", { disabled: false })).status).toBe(200);
+    expect((await asTenant(key, "POST", "/v1/bulk-hangups", { connection: "sandbox", reason: "sweep" })).status).toBe(202);
   });
 });
