@@ -165,7 +165,7 @@ export async function measureBulkPace(options: { build: GatewayBuild; storageDir
       notes: [
         "Lost: calls the provider did not see exactly once (0, or the run fails).",
         `Most hangups in 1 s / 5 s: as the provider received them; the pace allows ${rate} and ${whole(windowLimit)} (Plivo documents 300 per 5 s). ` +
-          "A busy machine delays some requests between the job and the provider, which can bunch them within a second, never beyond the pace over 5 s.",
+          "A busy machine delays some requests between the job and the provider, which can bunch them within a second; Plivo counts over 5 s.",
         cpuPerHangup === null
           ? "workerd's CPU time is not available on this system."
           : `workerd's CPU per hangup of the single job: ${ms(cpuPerHangup)} ms (job, call object, call index), so the pace needs ${Math.round(cpuPerHangup * rate / 10)} % of one core.`,

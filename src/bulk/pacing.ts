@@ -26,8 +26,11 @@ export const HANGUPS_PER_SECOND: Record<string, number> = {
 };
 
 const UNKNOWN_PROVIDER_RATE = 5;
-/** Hangups one job keeps open at once: enough for Plivo's 50/s at up to a second a hangup. */
-export const MAX_IN_FLIGHT = 50;
+/**
+ * Hangups one job keeps open at once, from the call waiting for its slot to the answer: a job runs at
+ * min(pace, MAX_IN_FLIGHT / time per hangup), so this is enough for Plivo's 50/s at up to 2 s a hangup.
+ */
+export const MAX_IN_FLIGHT = 100;
 /** A block is about this much of the connection's pace. */
 const BLOCK_MS = 1_000;
 /**
