@@ -118,12 +118,15 @@ async function drain({ env, store }: JobHost, job: JobRow, stopAt: number): Prom
   let errors = 0;
 
   const next = async (): Promise<TargetRow | null> => {
-    if (!store.running()) return null;
-    if (Date.now() >= stopAt) {
-      outOfTime = true;
-      return null;
-    }
-    if (!page.length && !exhausted) {
+    for (;;) {
+      if (!store.running()) return null;
+      if (Date.now() >= stopAt) {
+        outOfTime = true;
+        return null;
+      }
+      const target = page.shift();
+      if (target) return target;
+      if (exhausted) return null;
       // Read and advance synchronously, so workers arriving together never read the same page.
       page = store.waiting(cursor, PAGE);
       cursor = page.at(-1) ?? cursor;
@@ -133,7 +136,6 @@ async function drain({ env, store }: JobHost, job: JobRow, stopAt: number): Prom
       // A turn of the event loop between pages: a progress read is answered while a busy job works.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    return page.shift() ?? null;
   };
 
   const paceOf = (connection: string, provider: string): SlotQueue => {
