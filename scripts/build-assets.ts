@@ -9,8 +9,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { app } from "../src/app";
-import { OPENAPI_CONFIG, OPENAPI_PATH } from "../src/http/openapi-config";
+import { OPENAPI_PATH } from "../src/http/openapi-config";
+import { openApiDocument } from "../src/http/openapi-document";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -71,7 +71,7 @@ export function copyAssets(root = ROOT): string[] {
 
 /** The OpenAPI 3.1 document of every route the app registers, as served at /openapi.json. */
 export function openApiDocumentText(): string {
-  return `${JSON.stringify(app.getOpenAPI31Document(OPENAPI_CONFIG), null, 2)}\n`;
+  return `${JSON.stringify(openApiDocument(), null, 2)}\n`;
 }
 
 /** public/openapi.json, from the routes as they are now; true when it changed. */

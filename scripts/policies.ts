@@ -7,6 +7,7 @@
  *                          PUT the document (default policies/default.yaml) to the admin API; the token
  *                          comes from --token, else $ADMIN_TOKEN, else ADMIN_TOKEN in .dev.vars
  *   schema                 regenerate policies/*.schema.json from the zod schemas
+ *   zones                  regenerate src/policy/destination-zones.ts and its README table (./destination-zones.ts)
  *
  * The checks themselves live in ./policy-files.ts, shared with the test suite.
  */
@@ -15,6 +16,7 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { policyJsonSchemas, schemaFileText } from "../src/policy/json-schema";
+import { destinationZones, zonesModuleText, zonesTableText } from "./destination-zones";
 import { DEV_VARS_FILE, readDevVars } from "./lib/dev-vars";
 import { describeFailure, gatewayClient } from "./lib/gateway-client";
 import { POLICIES_DIR, checkFiles, formatProblem, isTestFile, loadPolicy, runTestFile, type PolicyFile } from "./policy-files";
@@ -87,7 +89,7 @@ async function publish(args: string[]): Promise<number> {
   if (positionals.length > 1) fail("publish takes one policy file");
   const file = readPolicyFile(positionals[0] ? repoPath(positionals[0]) : DEFAULT_POLICY);
   const loaded = loadPolicy(file);
-  if (!loaded.ok) {
+  if (loaded.kind === "invalid") {
     for (const problem of loaded.problems) console.error(formatProblem(problem));
     return 1;
   }
@@ -117,7 +119,23 @@ function writeSchemas(): number {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = { validate, test, publish, schema: writeSchemas };
+const ZONES_MODULE = "src/policy/destination-zones.ts";
+const ZONES_TABLE = { file: "README.md", begin: "<!-- destination-zones:begin -->", end: "<!-- destination-zones:end -->" };
+
+function writeZones(): number {
+  const entries = destinationZones();
+  writeFileSync(join(ROOT, ZONES_MODULE), zonesModuleText(entries));
+  console.log(`wrote ${ZONES_MODULE} (${entries.length} countries)`);
+  const readme = readRepoFile(ZONES_TABLE.file) ?? "";
+  const [before, rest] = readme.split(ZONES_TABLE.begin);
+  const after = rest?.split(ZONES_TABLE.end)[1];
+  if (before === undefined || after === undefined) fail(`${ZONES_TABLE.file} has no ${ZONES_TABLE.begin} … ${ZONES_TABLE.end} markers`);
+  writeFileSync(join(ROOT, ZONES_TABLE.file), `${before}${ZONES_TABLE.begin}\n${zonesTableText(entries)}\n${ZONES_TABLE.end}${after}`);
+  console.log(`wrote the table in ${ZONES_TABLE.file}`);
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = { validate, test, publish, schema: writeSchemas, zones: writeZones };
 
 const [command = "", ...rest] = process.argv.slice(2);
 const run = COMMANDS[command];

@@ -1,15 +1,17 @@
 /**
  * `npm start`: the gateway on localhost in workerd (wrangler dev) with local KV and Durable Object
- * state, seeded so that a newcomer can hang up a sandbox call in one paste: local secrets, the demo
+ * state (its D1 schema applied by `wrangler d1 migrations apply`, as a deploy does), seeded so that a newcomer can hang up a sandbox call in one paste: local secrets, the demo
  * tenant and its key, a sandbox connection, and the policy in policies/default.yaml.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { PolicyDocument } from "../src/policy/schema";
 import { ensureDevSecrets } from "./lib/dev-vars";
 import { expectOk, gatewayClient } from "./lib/gateway-client";
+import { applyLocalMigrations } from "./lib/local-migrations";
+import { writeStartConfig } from "./lib/start-config";
 import { OFFLINE_WRANGLER_ENV } from "./lib/wrangler-env";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -18,16 +20,55 @@ const DEMO_TENANT = "demo";
 const DEMO_CONNECTION = "sandbox";
 const DEMO_KEY_FILE = ".wrangler/demo-key";
 const POLICY_FILE = "policies/default.yaml";
+const STATE_DIR = ".wrangler/state";
 const READY_TIMEOUT_MS = 60_000;
 const WRANGLER_BIN = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
+const TSX_CLI = createRequire(import.meta.url).resolve("tsx/cli");
+/** Editors write a file in several steps: one rebuild for them all. */
+const REBUILD_DEBOUNCE_MS = 300;
 
 const { vars, generated } = ensureDevSecrets();
 if (generated.length) console.log(`Generated ${generated.join(" and ")} in .dev.vars (local only, git-ignored).`);
 
+applyLocalMigrations(STATE_DIR);
+
+/**
+ * The assets wrangler's [build] command would write (scripts/lib/start-config.ts says why npm start runs
+ * wrangler without it): once before wrangler starts, and again, in a fresh process (the routes' modules
+ * are new), whenever a file under src/ changes, so /openapi.json follows the routes as they are edited.
+ */
+function buildAssets(): ChildProcess {
+  return spawn(process.execPath, [TSX_CLI, "scripts/build-assets.ts"], { stdio: "inherit" });
+}
+const firstBuild = buildAssets();
+const built = await new Promise<number | null>((resolve) => firstBuild.once("exit", resolve));
+if (built !== 0) {
+  console.error("npm start: scripts/build-assets.ts failed");
+  process.exit(1);
+}
+let rebuild: { running: boolean; again: boolean } = { running: false, again: false };
+function rebuildAssets(): void {
+  if (rebuild.running) {
+    rebuild.again = true;
+    return;
+  }
+  rebuild = { running: true, again: false };
+  buildAssets().once("exit", () => {
+    const again = rebuild.again;
+    rebuild = { running: false, again: false };
+    if (again) rebuildAssets();
+  });
+}
+let pending: NodeJS.Timeout | undefined;
+watch("src", { recursive: true }, () => {
+  clearTimeout(pending);
+  pending = setTimeout(rebuildAssets, REBUILD_DEBOUNCE_MS);
+});
+
 // wrangler runs in its own process group so that stopping this script stops workerd too.
 const wrangler = spawn(
   process.execPath,
-  [WRANGLER_BIN, "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", ".wrangler/state", "--show-interactive-dev-session=false"],
+  [WRANGLER_BIN, "dev", "--config", writeStartConfig("."), "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", STATE_DIR, "--show-interactive-dev-session=false"],
   { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...OFFLINE_WRANGLER_ENV }, detached: true },
 );
 function stop(): void {

@@ -7,13 +7,16 @@
  * bundlers).
  *
  * One client can speak as both an operator and a tenant: each request carries the admin token or the API
- * key according to the part of the API it addresses.
+ * key according to the part of the API it addresses. A key may be limited to some scopes (`Scope`):
+ * `client.v1.key.$get()` says which it holds, and a request outside them answers 403 with the problem's
+ * `code` `insufficient_scope` and the scope it needs in `required_scope`.
  */
 import { hc } from "hono/client";
 import type { AppType } from "./app";
 import type { Problem } from "./http/problem";
 
 export type { Problem };
+export type { Scope } from "./auth/scopes";
 
 const ADMIN_PREFIX = "/admin/";
 

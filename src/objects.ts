@@ -12,6 +12,11 @@ export const objectName = {
   bulkJob: (tenant: string, jobId: string) => `${tenant}/${jobId}`,
   /** One object per (tenant, connection): the bulk hangup pace every job on the connection shares. */
   bulkPace: (tenant: string, connection: string) => `${tenant}/${connection}`,
+  /**
+   * One object per policy counter: a rule's count (kind "concurrency" or "velocity") for one key such as
+   * "connection:acme/main" (src/policy/counters.ts). Rule ids hold no "/", so the first two parts are exact.
+   */
+  policyCounter: (counter: { kind: string; rule: string; key: string }) => `${counter.kind}/${counter.rule}/${counter.key}`,
 } as const;
 
 export function callObject(env: Env, tenant: string, connection: string, callId: string) {
@@ -24,6 +29,10 @@ export function connectionHealthObject(env: Env, tenant: string, connection: str
 
 export function bulkJobObject(env: Env, tenant: string, jobId: string) {
   return env.BULK_HANGUPS.get(env.BULK_HANGUPS.idFromName(objectName.bulkJob(tenant, jobId)));
+}
+
+export function policyCounterObject(env: Env, counter: { kind: string; rule: string; key: string }) {
+  return env.POLICY_COUNTERS.get(env.POLICY_COUNTERS.idFromName(objectName.policyCounter(counter)));
 }
 
 export function bulkPaceObject(env: Env, tenant: string, connection: string) {

@@ -28,13 +28,24 @@ export const DecisionSchema = z
       .array(
         z.object({
           id: z.string(),
-          kind: z.enum(["allowed_tenants", "max_duration", "fraud_flags", "protect"]),
+          kind: z.enum(["allowed_tenants", "max_duration", "fraud_flags", "protect", "destinations", "concurrency", "calling_hours", "velocity"]),
           effect: z
-            .enum(["deny", "terminate", "schedule", "protect"])
-            .describe("deny the request, terminate the call now, schedule a termination at a deadline, or protect the call from automatic termination"),
+            .enum(["deny", "terminate", "schedule", "protect", "counted", "skip"])
+            .describe(
+              "deny the request, terminate the call now, schedule a termination at a deadline, protect the call from automatic termination, " +
+                "counted (concurrency, velocity: within the limit), or skip (the rule applies here but could not judge this call: detail says why)",
+            ),
           shadow: z.boolean().describe("The rule (or the whole document) is in shadow mode: reported, never enforced"),
           detail: z.string().describe("One sentence on why it matched"),
-          deadline: z.string().optional().describe("For schedule and max_duration terminate: when the call reaches its maximum (ISO-8601)"),
+          deadline: z
+            .string()
+            .optional()
+            .describe("max_duration and calling_hours: when the call reaches its maximum, or its calling window closes (ISO-8601)"),
+          count: z
+            .number()
+            .int()
+            .optional()
+            .describe("concurrency: the live calls it saw, velocity: the registrations in the window it saw, the judged call included"),
         }),
       )
       .describe("Every rule that matched, enforced or shadow, in document order"),
@@ -42,7 +53,7 @@ export const DecisionSchema = z
       .object({ rule: z.string(), reason: z.string() })
       .nullable()
       .describe("kind call: hang the call up now, because of this enforced rule (null if not, or protected)"),
-    deadline: z.string().nullable().describe("kind call: the earliest enforced max_duration deadline still ahead (ISO-8601), null if none or protected"),
+    deadline: z.string().nullable().describe("kind call: the earliest enforced max_duration or calling_hours deadline still ahead (ISO-8601), null if none or protected"),
     protected: z.boolean().describe("kind call: an enforced protect rule matched, so nothing is terminated automatically"),
   })
   .openapi("Decision");
@@ -95,7 +106,8 @@ export const OutcomeSchema = z
     provider: z.string(),
     status: OutcomeStatus,
     reason: z.string().nullable(),
-    decision: DecisionSchema.nullable(),
+    // Not `.nullable()`: zod-to-openapi 9.1 writes that of a registered schema as a bare $ref (null refused).
+    decision: DecisionSchema.or(z.null()),
     provider_response: z.object({ http_status: z.number().int().nullable(), code: z.string().optional(), detail: z.string() }),
     attempts: z.number().int(),
     round: z.number().int().openapi({ description: "Which round of this call produced the outcome (1 for the first)" }),

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { hashApiKey } from "../src/auth/api-keys";
+import { SCOPES } from "../src/auth/scopes";
 import { callObject } from "../src/objects";
 import { toBase64 } from "../src/bytes";
 import { kvKey } from "../src/storage-keys";
@@ -47,8 +48,9 @@ describe("tenants", () => {
     const res = await admin("PUT", "/admin/tenants/hooked", { webhook: { url: "https://example.com/hook" } });
     const body = await res.json<{ webhook: { url: string; secret: string } }>();
     expect(body.webhook.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
-    const again = await (await admin("PUT", "/admin/tenants/hooked", { name: "Hooked" })).json<{ webhook: Record<string, string> }>();
-    expect(again.webhook).toEqual({ url: "https://example.com/hook" });
+    const again = await (await admin("PUT", "/admin/tenants/hooked", { name: "Hooked" })).json<{ webhook: Record<string, unknown> }>();
+    // No secret this time: the URL, and the message types it receives (the default: the hangup types).
+    expect(again.webhook).toEqual({ url: "https://example.com/hook", events: ["call.hangup.completed", "call.hangup.failed"] });
     const stored = await env.GATEWAY_KV.get(kvKey.tenant("hooked"));
     expect(stored).not.toContain(body.webhook.secret);
   });
@@ -123,6 +125,11 @@ describe("connections", () => {
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "acme-tel", credentials: {} }), 422);
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "sandbox", credentials: {}, base_url: "http://u:p@host" }), 422);
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "sandbox", credentials: {}, base_url: "not a url" }), 422);
+    // A bare trailing `?` or `#` would turn the call's path into a query or fragment (Plivo: DELETE …/Call/).
+    for (const base_url of ["https://api.plivo.com/eu?", "https://api.plivo.com#", "http://@host/x", "http://host\\x"]) {
+      await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "plivo", credentials: { auth_id: "MA1", auth_token: "t" }, base_url }), 422);
+    }
+    expect(await env.GATEWAY_KV.get(kvKey.connection("strict2", "p"))).toBeNull();
     await expectProblem(await admin("PUT", "/admin/tenants/nobody-here/connections/p", { provider: "sandbox", credentials: {} }), 404);
   });
 
@@ -135,6 +142,75 @@ describe("connections", () => {
     });
     await expectProblem(await app.fetch(req, { ...env, CREDENTIALS_KEY: undefined }), 503, "not_configured");
     expect(await env.GATEWAY_KV.get(kvKey.connection("nokey", "p"))).toBeNull();
+  });
+});
+
+describe("connections: watch and reconcile", () => {
+  const twilioCredentials = { account_sid: "AC0123456789abcdef0123456789abcdef", auth_token: SECRET_TOKEN };
+
+  it("default to watching registered calls, and to reconciling exactly where the provider documents a status read", async () => {
+    await createTenant("lifecycle-defaults");
+    const cases = [
+      ["twilio", twilioCredentials, true],
+      ["plivo", { auth_id: "MA1", auth_token: SECRET_TOKEN }, true],
+      ["callab", { api_key: "callab-key" }, true],
+      ["tryvox", { auth_id: "acct", api_key: "tvx_sk_test" }, false],
+      ["alohaa", { api_key: "alohaa-key" }, false],
+      ["sandbox", {}, false],
+    ] as const;
+    for (const [provider, credentials, reconcile] of cases) {
+      const res = await admin("PUT", `/admin/tenants/lifecycle-defaults/connections/${provider}`, { provider, credentials });
+      expect(await res.json(), provider).toMatchObject({ watch: "registered", reconcile });
+      expect(await (await admin("GET", `/admin/tenants/lifecycle-defaults/connections/${provider}`)).json(), provider).toMatchObject({ watch: "registered", reconcile });
+    }
+  });
+
+  it("are stored as given and read back; a replacing PUT without them returns to the defaults", async () => {
+    await createTenant("lifecycle-set");
+    const path = "/admin/tenants/lifecycle-set/connections/main";
+    const put = await admin("PUT", path, { provider: "twilio", credentials: twilioCredentials, watch: "all", reconcile: false });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toMatchObject({ watch: "all", reconcile: false });
+    expect(await (await admin("GET", path)).json()).toMatchObject({ watch: "all", reconcile: false });
+    expect(JSON.parse((await env.GATEWAY_KV.get(kvKey.connection("lifecycle-set", "main")))!)).toMatchObject({ watch: "all", reconcile: false });
+
+    expect(await (await admin("PUT", path, { provider: "twilio", credentials: twilioCredentials })).json()).toMatchObject({ watch: "registered", reconcile: true });
+    // watch: all is accepted for any provider; it has an effect only where the gateway reads the provider's callbacks.
+    expect(await (await admin("PUT", path, { provider: "tryvox", credentials: { auth_id: "a", api_key: "k" }, watch: "all", callbacks: "unsigned-ok" })).json())
+      .toMatchObject({ watch: "all", reconcile: false, callbacks: "unsigned-ok" });
+  });
+
+  it("reconcile: true for a provider without a status read is 422 naming the field, and changes nothing", async () => {
+    await createTenant("lifecycle-refused");
+    const path = "/admin/tenants/lifecycle-refused/connections/main";
+    await admin("PUT", path, { provider: "sandbox", credentials: {} });
+    const before = await env.GATEWAY_KV.get(kvKey.connection("lifecycle-refused", "main"));
+    for (const [provider, credentials] of [["alohaa", { api_key: "k" }], ["tryvox", { auth_id: "a", api_key: "k" }], ["sandbox", {}]] as const) {
+      const problem = await expectProblem(await admin("PUT", path, { provider, credentials, reconcile: true }), 422, "invalid_request");
+      expect(problem.errors, provider).toEqual([expect.objectContaining({ path: "reconcile" })]);
+    }
+    expect(await env.GATEWAY_KV.get(kvKey.connection("lifecycle-refused", "main"))).toBe(before);
+  });
+
+  it("refuse values outside their types", async () => {
+    await createTenant("lifecycle-types");
+    for (const extra of [{ watch: "everything" }, { watch: null }, { reconcile: "yes" }, { reconcile: 1 }]) {
+      const problem = await expectProblem(await admin("PUT", "/admin/tenants/lifecycle-types/connections/p", { provider: "twilio", credentials: twilioCredentials, ...extra }), 422);
+      expect(JSON.stringify(problem.errors)).toContain(Object.keys(extra)[0]!);
+    }
+    expect(await env.GATEWAY_KV.get(kvKey.connection("lifecycle-types", "p"))).toBeNull();
+  });
+
+  it("a connection stored before the options existed reads with their defaults", async () => {
+    await createTenant("lifecycle-old");
+    for (const [id, provider, credentials, reconcile] of [["tw", "twilio", twilioCredentials, true], ["tv", "tryvox", { auth_id: "a", api_key: "k" }, false]] as const) {
+      await admin("PUT", `/admin/tenants/lifecycle-old/connections/${id}`, { provider, credentials, watch: "all", reconcile: false });
+      const stored = JSON.parse((await env.GATEWAY_KV.get(kvKey.connection("lifecycle-old", id)))!) as Record<string, unknown>;
+      delete stored.watch;
+      delete stored.reconcile;
+      await env.GATEWAY_KV.put(kvKey.connection("lifecycle-old", id), JSON.stringify(stored));
+      expect(await (await admin("GET", `/admin/tenants/lifecycle-old/connections/${id}`)).json(), id).toMatchObject({ watch: "registered", reconcile });
+    }
   });
 });
 
@@ -245,7 +321,7 @@ describe("webhook secrets", () => {
 });
 
 describe("key listing", () => {
-  it("lists every key with id, name and created_at, revoked ones with revoked_at; never a key or its hash", async () => {
+  it("lists every key with id, name, scopes and created_at, revoked ones with revoked_at; never a key or its hash", async () => {
     await admin("PUT", "/admin/tenants/lister", {});
     const issued: { id: string; key: string; created_at: string }[] = [];
     for (const name of ["ci", "billing", undefined]) {
@@ -259,9 +335,10 @@ describe("key listing", () => {
     const text = await res.text();
     const { keys } = JSON.parse(text) as { keys: Record<string, string>[] };
     expect(keys).toHaveLength(3);
-    expect(keys.find((k) => k.id === issued[0]!.id)).toEqual({ id: issued[0]!.id, name: "ci", created_at: issued[0]!.created_at });
-    expect(keys.find((k) => k.id === issued[1]!.id)).toEqual({ id: issued[1]!.id, name: "billing", created_at: issued[1]!.created_at, revoked_at: expect.any(String) });
-    expect(keys.find((k) => k.id === issued[2]!.id)).toEqual({ id: issued[2]!.id, created_at: issued[2]!.created_at });
+    const scopes = [...SCOPES];
+    expect(keys.find((k) => k.id === issued[0]!.id)).toEqual({ id: issued[0]!.id, name: "ci", scopes, created_at: issued[0]!.created_at });
+    expect(keys.find((k) => k.id === issued[1]!.id)).toEqual({ id: issued[1]!.id, name: "billing", scopes, created_at: issued[1]!.created_at, revoked_at: expect.any(String) });
+    expect(keys.find((k) => k.id === issued[2]!.id)).toEqual({ id: issued[2]!.id, scopes, created_at: issued[2]!.created_at });
     for (const { key } of issued) {
       expect(text).not.toContain(key);
       expect(text).not.toContain(await hashApiKey(key));

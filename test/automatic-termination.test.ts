@@ -11,7 +11,7 @@ import type { CallObject } from "../src/calls/call-object";
 import { callObject } from "../src/objects";
 import { POLICY_RECHECK_MS } from "../src/calls/timings";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
-import { ageCall as ageStoredCall, alarmInDays } from "./call-object-kit";
+import { ageCall as ageStoredCall, alarmInDays, countStorage } from "./call-object-kit";
 import { admin, asTenant, createConnection, createTenant, fakeProviderUrl, hangup, providerRequests, uniqueCallId } from "./helpers";
 
 const HOUR_S = 3600;
@@ -124,6 +124,25 @@ describe("maximum duration", () => {
     expect(alarm).not.toBeNull();
     expect(alarm!).toBeLessThanOrEqual(Date.now() + POLICY_RECHECK_MS);
   });
+
+  it("a re-check that changes nothing writes nothing and tells the index nothing: the record's last change stays", async () => {
+    const callId = uniqueCallId();
+    const registered = await register(callId);
+    const storedAt = await runInDurableObject(stub(callId), (_, state) => state.storage.sql.exec<{ version: number }>("SELECT version FROM call_record").one().version);
+    const counts = await countStorage(stub(callId));
+    for (let i = 0; i < 3; i++) expect(await runDurableObjectAlarm(stub(callId))).toBe(true);
+    expect((await counts()).rowsWritten).toBe(0);
+    const after = await runInDurableObject(stub(callId), async (object, state) => ({
+      record: (await object.record()) as unknown as CallRecord & { updated_at: string },
+      version: state.storage.sql.exec<{ version: number }>("SELECT version FROM call_record").one().version,
+    }));
+    expect(after.version).toBe(storedAt);
+    expect(after.record.updated_at).toBe((registered as CallRecord & { updated_at: string }).updated_at);
+    // The index entry (what GET /v1/calls lists) was not touched either.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const entry = await env.CALL_INDEX_DB.prepare("SELECT version FROM call_entry WHERE tenant = 'acme' AND call_id = ?").bind(callId).first<{ version: number }>();
+    expect(entry?.version).toBe(storedAt);
+  });
 });
 
 describe("protected calls", () => {
@@ -156,6 +175,30 @@ describe("ended calls", () => {
     await signal(callId, { flags: ["irsf"] });
     expect(await providerRequests(callId)).toHaveLength(0);
     expect((await record(callId)).events.map((e) => e.type)).toEqual(["call.registered", "call.ended", "call.flagged"]);
+  });
+
+  it("the object starts no round for a call reported ended, whoever asks but the API: a bulk job hears `ended`", async () => {
+    const callId = uniqueCallId();
+    await register(callId);
+    await signal(callId, { ended: true });
+    const bulk = await stub(callId).hangup({ tenant: "acme", connection: "plivo", call_id: callId, provider: "plivo", source: "bulk", bulk_job: "job-1", reason: "sweep", decision: null });
+    expect(bulk).toEqual({ kind: "ended" });
+    expect(await providerRequests(callId)).toHaveLength(0);
+
+    // The operator asked for it: an explicit API hangup of a call reported ended still goes to the provider.
+    const explicit = await hangup(acme.key, callId, { connection: "plivo", reason: "operator" });
+    expect((await explicit.json<{ status: string }>()).status).toBe("terminated");
+    expect(await providerRequests(callId)).toHaveLength(1);
+
+    // A final outcome that is not the job's own is `ended` to a bulk job too; its own is replayed.
+    expect(await stub(callId).hangup({ tenant: "acme", connection: "plivo", call_id: callId, provider: "plivo", source: "bulk", bulk_job: "job-1", reason: "sweep", decision: null })).toEqual({ kind: "ended" });
+    const own = uniqueCallId();
+    await register(own);
+    const first = await stub(own).hangup({ tenant: "acme", connection: "plivo", call_id: own, provider: "plivo", source: "bulk", bulk_job: "job-2", reason: "sweep", decision: null });
+    const again = await stub(own).hangup({ tenant: "acme", connection: "plivo", call_id: own, provider: "plivo", source: "bulk", bulk_job: "job-2", reason: "sweep", decision: null });
+    expect(first).toMatchObject({ kind: "outcome", replayed: false, outcome: { status: "terminated" } });
+    expect(again).toMatchObject({ kind: "outcome", replayed: true, outcome: { status: "terminated" } });
+    expect(await providerRequests(own)).toHaveLength(1);
   });
 });
 

@@ -23,3 +23,43 @@ export async function alarmInDays(stub: DurableObjectStub): Promise<number | nul
   const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
   return alarm === null ? null : (alarm - Date.now()) / 86_400_000;
 }
+
+export interface StorageCounts {
+  statements: number;
+  rowsRead: number;
+  rowsWritten: number;
+  alarmsRun: number;
+  databaseSize: number;
+}
+
+/**
+ * Counts, from now on, what a call's object does with its storage: SQL statements and the rows their
+ * cursors report, and alarm runs. The counting wraps the live object from the test (production code has
+ * no counters); it lasts as long as the object is not restarted. Answers a reader of the counts so far.
+ */
+export async function countStorage(stub: DurableObjectStub): Promise<() => Promise<StorageCounts>> {
+  await runInDurableObject(stub, (object: { alarm?: () => void | Promise<void> }, state) => {
+    const sql = state.storage.sql;
+    const exec = sql.exec.bind(sql);
+    const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+    sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+      const cursor = exec(query, ...bindings);
+      cursors.push(cursor);
+      return cursor;
+    }) as typeof sql.exec;
+    const counts = { alarmsRun: 0 };
+    const alarm = object.alarm!.bind(object);
+    object.alarm = () => {
+      counts.alarmsRun++;
+      return alarm();
+    };
+    (globalThis as { storageCounts?: () => StorageCounts }).storageCounts = () => ({
+      statements: cursors.length,
+      rowsRead: cursors.reduce((sum, cursor) => sum + cursor.rowsRead, 0),
+      rowsWritten: cursors.reduce((sum, cursor) => sum + cursor.rowsWritten, 0),
+      alarmsRun: counts.alarmsRun,
+      databaseSize: sql.databaseSize,
+    });
+  });
+  return () => runInDurableObject(stub, () => (globalThis as unknown as { storageCounts: () => StorageCounts }).storageCounts());
+}

@@ -2,13 +2,18 @@
  * The circuit breaker: the pure state machine (every transition, and properties over any sequence of
  * events), then the whole gateway against the fake provider: a connection whose provider keeps failing
  * is failed fast, with nothing sent and an outcome that says so; other connections are not; after the
- * cool-down one probe goes out and, when it succeeds, hangups flow again.
+ * cool-down one probe goes out and, when it succeeds, hangups flow again. And the breaker stays off a
+ * healthy connection's critical path: a plain hangup asks the connection's health object nothing, a health
+ * object that cannot be reached stops no hangup, and another isolate learns of an open circuit within 1 s
+ * (the views themselves, isolate by isolate: test/breaker-view.test.ts).
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
-import { BREAKER_STORAGE_KEY, CIRCUIT_OPEN_CODE } from "../src/calls/connection-health";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { CIRCUIT_OPEN_CODE } from "../src/health/admission";
+import { BreakerViews, VIEW_TIMING } from "../src/health/breaker-view";
+import { BREAKER_STORAGE_KEY, ConnectionHealth } from "../src/health/connection-health";
 import { objectName } from "../src/objects";
 import {
   CLOSED,
@@ -18,7 +23,7 @@ import {
   record,
   type BreakerConfig,
   type BreakerState,
-} from "../src/calls/circuit-breaker";
+} from "../src/health/circuit-breaker";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { createConnection, createTenant, fakeProviderUrl, getCall, hangup, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
 
@@ -31,14 +36,14 @@ function failTimes(times: number[], start: BreakerState = CLOSED): BreakerState 
 
 describe("circuit breaker: transitions", () => {
   it("a closed circuit sends, and asks for success reports only once something has failed", () => {
-    expect(admit(CLOSED, T0, CONFIG).admission).toEqual({ send: true, reportSuccess: false });
-    expect(admit(failTimes([T0]), T0 + 1, CONFIG).admission).toEqual({ send: true, reportSuccess: true });
+    expect(admit(CLOSED, T0, CONFIG).admission).toEqual({ kind: "send", reportSuccess: false });
+    expect(admit(failTimes([T0]), T0 + 1, CONFIG).admission).toEqual({ kind: "send", reportSuccess: true });
   });
 
   it("opens after the threshold of failures in a row within the window", () => {
     const open = failTimes([T0, T0 + 1_000, T0 + 2_000]);
     expect(open).toEqual({ state: "open", failures: 3, retryAt: T0 + 2_000 + CONFIG.coolDownMs });
-    expect(admit(open, T0 + 3_000, CONFIG).admission).toEqual({ send: false, retryAt: T0 + 7_000, failures: 3 });
+    expect(admit(open, T0 + 3_000, CONFIG).admission).toEqual({ kind: "refuse", retryAt: T0 + 7_000, failures: 3 });
   });
 
   it("does not open when a success breaks the streak", () => {
@@ -54,9 +59,9 @@ describe("circuit breaker: transitions", () => {
   it("lets one probe through after the cool-down, and closes when it succeeds", () => {
     const open = failTimes([T0, T0, T0]);
     const { breaker: probing, admission } = admit(open, T0 + CONFIG.coolDownMs, CONFIG);
-    expect(admission).toEqual({ send: true, reportSuccess: true });
+    expect(admission).toEqual({ kind: "send", reportSuccess: true });
     expect(probing).toEqual({ state: "half_open", failures: 3, probeLeaseUntil: T0 + CONFIG.coolDownMs + CONFIG.probeLeaseMs });
-    expect(admit(probing, T0 + CONFIG.coolDownMs + 1, CONFIG).admission).toMatchObject({ send: false });
+    expect(admit(probing, T0 + CONFIG.coolDownMs + 1, CONFIG).admission).toMatchObject({ kind: "refuse" });
     expect(record(probing, "success", T0 + CONFIG.coolDownMs + 10, CONFIG)).toEqual(CLOSED);
   });
 
@@ -69,7 +74,7 @@ describe("circuit breaker: transitions", () => {
   it("lets another probe through when the first never reports (its object died)", () => {
     const { breaker: probing } = admit(failTimes([T0, T0, T0]), T0 + CONFIG.coolDownMs, CONFIG);
     const { breaker, admission } = admit(probing, T0 + CONFIG.coolDownMs + CONFIG.probeLeaseMs, CONFIG);
-    expect(admission).toEqual({ send: true, reportSuccess: true });
+    expect(admission).toEqual({ kind: "send", reportSuccess: true });
     expect(breaker).toMatchObject({ state: "half_open" });
   });
 
@@ -115,7 +120,7 @@ describe("circuit breaker: properties over any sequence of events", () => {
           const before = state;
           const { breaker, admission } = admit(state, now, CONFIG);
           state = breaker;
-          if (admission.send) {
+          if (admission.kind === "send") {
             if (before.state !== "closed") lastProbeAt = now;
           } else {
             expect(failuresSinceSuccess).toBeGreaterThanOrEqual(CONFIG.failureThreshold);
@@ -138,7 +143,7 @@ describe("circuit breaker: properties over any sequence of events", () => {
         for (const gap of gaps) {
           const { breaker, admission } = admit(state, now, CONFIG);
           state = breaker;
-          if (admission.send) sent++;
+          if (admission.kind === "send") sent++;
           now += gap;
           if (now >= T0 + CONFIG.coolDownMs + CONFIG.probeLeaseMs) break;
         }
@@ -168,7 +173,10 @@ async function failedHangup(connection: string): Promise<Outcome> {
   return (await hangup(key, callId, { connection })).json<Outcome>();
 }
 
-/** Lets the cool-down pass without waiting for it: the stored circuit's deadline moves into the past. */
+/**
+ * Lets the cool-down pass without waiting for it: the stored circuit's deadline moves into the past, and
+ * this isolate's view of it (which still holds the old deadline) grows old enough to be asked again.
+ */
 async function endCoolDown(tenant: string, connection: string): Promise<void> {
   const stub = env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(objectName.connectionHealth(tenant, connection)));
   await runInDurableObject(stub, (_instance, state) => {
@@ -176,6 +184,7 @@ async function endCoolDown(tenant: string, connection: string): Promise<void> {
     expect(breaker?.state).toBe("open");
     state.storage.kv.put(BREAKER_STORAGE_KEY, { ...breaker, retryAt: Date.now() - 1 });
   });
+  await new Promise((resolve) => setTimeout(resolve, VIEW_TIMING.maxAgeMs));
 }
 
 beforeAll(async () => {
@@ -230,5 +239,79 @@ describe("circuit breaker: in the gateway", () => {
     expect(outcomes.filter((o) => o.provider_response.code === CIRCUIT_OPEN_CODE)).toHaveLength(4);
     const again = await (await hangup(key, uniqueCallId("still-down"), { connection })).json<Outcome>();
     expect(again.provider_response.code).toBe(CIRCUIT_OPEN_CODE);
+  });
+});
+
+describe("circuit breaker: off the critical path", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** Counts what the connections' health objects are asked (they run in this isolate, as the call objects do). */
+  function healthRequests(behave?: () => never) {
+    const spies = (["sync", "admit"] as const).map((method) => {
+      const spy = vi.spyOn(ConnectionHealth.prototype, method);
+      if (behave) spy.mockImplementation(behave);
+      return spy;
+    });
+    return () => spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+  }
+
+  async function plainHangup(connection: string): Promise<string> {
+    return (await (await hangup(key, uniqueCallId("plain"), { connection })).json<Outcome>()).status;
+  }
+
+  it("a plain hangup with the circuit closed makes no request to the health object", async () => {
+    const connection = "plivo-quiet";
+    await createConnection(TENANT, connection, "plivo", PLIVO_FAKE_AUTH, { base_url: `${fakeProviderUrl()}/${TENANT}-${connection}` });
+    // Time stands still, so that this isolate's view of the connection never ages (while real time passes).
+    const frozen = Date.now();
+    vi.spyOn(Date, "now").mockReturnValue(frozen);
+    const requests = healthRequests();
+    // The isolate's first hangup on the connection has no view yet: it asks once.
+    expect(await plainHangup(connection)).toBe("terminated");
+    expect(requests()).toBe(1);
+    for (let i = 0; i < 5; i++) expect(await plainHangup(connection)).toBe("terminated");
+    expect(requests()).toBe(1);
+    // Once the view is old, the next hangup asks again (so the count above could have moved).
+    vi.spyOn(Date, "now").mockReturnValue(frozen + VIEW_TIMING.maxAgeMs);
+    expect(await plainHangup(connection)).toBe("terminated");
+    expect(requests()).toBe(2);
+  });
+
+  it("a health object that cannot be reached never stops a hangup", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const connection = "plivo-unasked";
+    await createConnection(TENANT, connection, "plivo", PLIVO_FAKE_AUTH, { base_url: `${fakeProviderUrl()}/${TENANT}-${connection}` });
+    const requests = healthRequests(() => {
+      throw new Error("health object unreachable");
+    });
+    for (let i = 0; i < 3; i++) expect(await plainHangup(connection)).toBe("terminated");
+    expect(requests()).toBeGreaterThan(0);
+  });
+
+  it("the failure that opens the circuit in this isolate stops another isolate's hangups within 1 s", async () => {
+    const connection = "plivo-far";
+    await createConnection(TENANT, connection, "plivo", PLIVO_FAKE_AUTH, { base_url: `${fakeProviderUrl()}/${TENANT}-${connection}` });
+    // Another isolate: its own views, its own clock, the same health object.
+    let clock = Date.now();
+    const elsewhere = new BreakerViews(DEFAULT_BREAKER_CONFIG, VIEW_TIMING, () => clock);
+    const health = () => env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(objectName.connectionHealth(TENANT, connection)));
+    const background: Promise<unknown>[] = [];
+    const admitElsewhere = () => elsewhere.admit(objectName.connectionHealth(TENANT, connection), health, (p) => void background.push(p));
+    expect(await admitElsewhere()).toMatchObject({ kind: "send" });
+    const askedAt = clock;
+
+    await Promise.all(Array.from({ length: DEFAULT_BREAKER_CONFIG.failureThreshold }, () => failedHangup(connection)));
+    // The reports travel in the call objects' background; the health object hears them shortly after.
+    await vi.waitFor(() => runInDurableObject(health(), (_, state) => expect(state.storage.kv.get<BreakerState>(BREAKER_STORAGE_KEY)?.state).toBe("open")));
+
+    // Elsewhere still decides from what it heard up to 1 s ago…
+    clock = askedAt + VIEW_TIMING.maxAgeMs - 1;
+    expect(await admitElsewhere()).toMatchObject({ kind: "send" });
+    // …and no longer.
+    clock = askedAt + VIEW_TIMING.maxAgeMs;
+    expect(await admitElsewhere()).toMatchObject({ kind: "refuse", failures: DEFAULT_BREAKER_CONFIG.failureThreshold });
+    await Promise.all(background);
   });
 });

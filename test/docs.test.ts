@@ -1,11 +1,12 @@
 /**
- * The static pages (/docs, /console) come from Workers Static Assets, not from the Worker's script: the
- * assets binding serves them as HTML under their own strict headers, and the Worker itself no longer has
- * a /docs route, while its API answers are unchanged. (Which requests reach the assets and which the
+ * The static pages (/docs, /console) come from Workers Static Assets: the assets binding serves them as
+ * HTML under their own strict headers. The Worker runs first on their paths only to answer other methods
+ * with a problem+json 405; GET and HEAD it hands to the assets unchanged, and its API answers are as before. (Which requests reach the assets and which the
  * Worker is wrangler's routing, checked against a real `wrangler dev` in test/node/docs-browser.test.ts.)
  */
 import { describe, expect, it } from "vitest";
-import { asset, send } from "./helpers";
+import { PAGE_PATHS } from "../src/http/page-routes";
+import { asset, expectProblem, send } from "./helpers";
 
 /** A CSP as a map of directive → sources. */
 function csp(res: Response): Map<string, string[]> {
@@ -45,10 +46,35 @@ describe.each(["/docs", "/console"])("%s, a static page", (path) => {
     expect(html).not.toMatch(/\son[a-z]+=/i);
   });
 
-  it("is no longer a route of the Worker's script", async () => {
-    const res = await send(path);
-    expect(res.status).toBe(404);
-    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  it("reaches the Worker (wrangler.toml run_worker_first), which hands GET and HEAD to the assets unchanged", async () => {
+    for (const method of ["GET", "HEAD"]) {
+      const [direct, worker] = [await asset(path, { method }), await send(path, { method })];
+      expect(worker.status, method).toBe(direct.status);
+      for (const header of ["content-type", "content-security-policy", "x-frame-options", "referrer-policy", "etag"]) {
+        expect(worker.headers.get(header), `${method} ${header}`).toBe(direct.headers.get(header));
+      }
+      expect(await worker.text()).toBe(await direct.text());
+      expect(worker.headers.get("x-request-id")).toMatch(/.+/);
+    }
+  });
+});
+
+describe("any method but GET and HEAD on a page or its files", () => {
+  const PATHS = [...PAGE_PATHS.filter((p) => !p.includes("*")), "/assets/docs.js", "/assets/missing.js"];
+  const METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"];
+
+  it.each(PATHS)("%s: 405 problem+json with Allow: GET, HEAD, like every other error", async (path) => {
+    for (const method of METHODS) {
+      const res = await send(path, { method, headers: { "content-type": "application/json", "x-request-id": `page-${method}` }, body: method === "OPTIONS" ? undefined : "{}" });
+      const problem = await expectProblem(res, 405, "method_not_allowed");
+      expect(problem.detail).toMatch(method);
+      expect(res.headers.get("allow"), `${method} ${path}`).toBe("GET, HEAD");
+      expect(res.headers.get("x-request-id")).toBe(`page-${method}`);
+    }
+  });
+
+  it("a file that does not exist is the API's 404 problem, whatever the method asks", async () => {
+    await expectProblem(await send("/assets/missing.js"), 404, "not_found");
   });
 });
 

@@ -17,15 +17,17 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_BODY_BYTES, maxBodyBytes } from "../src/http/guards";
 import { MAX_CALLBACK_BODY_BYTES } from "../src/callbacks/routes";
 import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from "../src/http/json-bounds";
+import { PAGE_PATHS } from "../src/http/page-routes";
 import { CALL_ID_PATTERN, ID_PATTERN } from "../src/http/schemas";
 import { asTenantDirect, fetchGateway } from "./gateway-fetch";
 import { BASE, admin, createConnection, createTenant, fakeProviderUrl, servedOpenApiDocument } from "./helpers";
 
 const TENANT = "fuzz";
 const PROTECTED_PREFIXES = { "/admin/": "admin", "/v1/": "tenant" } as const;
-/** Routes the document leaves out: the API reference page. */
-const UNDOCUMENTED_ROUTES = [{ method: "GET", template: "/docs" }];
-const RUNS = { anyRequest: 250, nearValid: 250, ids: 60, sizes: 40, mediaTypes: 60, callIds: 150, growth: 3 };
+/** Routes the document leaves out: the pages and their files (src/http/page-routes.ts). */
+const PAGES = [...PAGE_PATHS.filter((path) => !path.includes("*")), "/assets/docs.js", "/assets/console.css", "/assets/nothing.js"];
+const UNDOCUMENTED_ROUTES = PAGES.map((template) => ({ method: "GET", template }));
+const RUNS = { anyRequest: 250, nearValid: 250, ids: 60, sizes: 40, mediaTypes: 60, callIds: 150, growth: 3, pages: 120 };
 
 interface Route {
   method: string;
@@ -116,6 +118,8 @@ async function sendHostile(path: string, init: RequestInit): Promise<Response> {
   const res = await fetchGateway(path, init);
   const method = init.method ?? "GET";
   expect(res.status, `${method} ${path}`).toBeLessThan(500);
+  // Every answer, errors included, names its request (contract, "Errors").
+  expect(res.headers.get("x-request-id"), `${method} ${path}`).toMatch(/^[\x21-\x7e]{1,128}$/);
   if (res.status >= 400) {
     await expectProblemDocument(res, method);
     await expectNothingStored(before, `a rejected ${method} ${path}`);
@@ -268,10 +272,39 @@ describe("any request to any route", () => {
             // Without its own credential a protected route answers only what the guards in front of it say.
             expect([401, 413, 415], `${method} ${path} as ${r.credential}`).toContain(res.status);
           }
-          if (res.headers.get("content-type")?.startsWith("text/html")) expect(pathname).toBe("/docs");
+          if (res.headers.get("content-type")?.startsWith("text/html")) expect(["/docs", "/console"]).toContain(pathname);
         },
       ),
       { numRuns: RUNS.anyRequest },
+    );
+  });
+});
+
+describe("the pages and their files", () => {
+  it("GET and HEAD are the page (or a redirect to it, or the API's 404 problem); any other method is a 405 problem with Allow", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...PAGES),
+        fc.constantFrom(...METHODS),
+        query,
+        credential,
+        mediaType,
+        extraHeaders,
+        body,
+        async (page, method, q, who, contentType, headers, payload) => {
+          const init = requestInit(method, { ...headers, authorization: authorization(who, ""), "content-type": contentType }, payload, false);
+          const res = await sendHostile(page + q, { ...init, redirect: "manual" });
+          if (method !== "GET" && method !== "HEAD") {
+            expect(res.status, `${method} ${page}`).toBe(405);
+            expect(res.headers.get("allow")).toBe("GET, HEAD");
+          } else if (page.endsWith("nothing.js")) {
+            expect(res.status).toBe(404);
+          } else {
+            expect([200, 304, 307], `${method} ${page}`).toContain(res.status);
+          }
+        },
+      ),
+      { numRuns: RUNS.pages },
     );
   });
 });
@@ -381,7 +414,7 @@ describe("well-credentialed requests with near-valid bodies", () => {
             false,
           );
           const res = await sendHostile(path + (route.method === "GET" ? query : ""), init);
-          if (res.status < 300 && res.status !== 204 && route.template !== "/docs") {
+          if (res.status < 300 && res.status !== 204 && !PAGES.includes(route.template)) {
             expect(res.headers.get("content-type")).toMatch(/^application\/json/);
           }
         },

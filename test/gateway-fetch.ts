@@ -8,9 +8,14 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { app } from "../src/app";
 import { BASE } from "./helpers";
+import { checkAnswer } from "./openapi-responses";
 
-export function fetchGateway(path: string, init: RequestInit = {}): Promise<Response> {
-  return Promise.resolve(app.fetch(new Request(BASE + path, init), env, createExecutionContext()));
+/** Like `send` (./helpers.ts), its answer checked against /openapi.json. */
+export async function fetchGateway(path: string, init: RequestInit = {}): Promise<Response> {
+  const request = new Request(BASE + path, init);
+  const response = await app.fetch(request, env, createExecutionContext());
+  await checkAnswer(request.method, request.url, response.clone());
+  return response;
 }
 
 export function asTenantDirect(key: string, method: string, path: string, body?: unknown): Promise<Response> {

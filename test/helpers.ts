@@ -3,11 +3,16 @@
  * tenants with keys and connections made through the admin API, and the fake provider's request log.
  */
 import { env, exports } from "cloudflare:workers";
+import { checkAnswer } from "./openapi-responses";
 
 export const BASE = "http://gateway.test";
 
-export function send(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(BASE + path, init));
+/** A request to the Worker; its answer is checked against /openapi.json (./openapi-responses.ts) before the test sees it. */
+export async function send(path: string, init: RequestInit = {}): Promise<Response> {
+  const request = new Request(BASE + path, init);
+  const response = await exports.default.fetch(request);
+  await checkAnswer(request.method, request.url, response.clone());
+  return response;
 }
 
 /** A file of public/ as Workers Static Assets serve it, in front of the Worker. */

@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { policyJsonSchemas, schemaFileText } from "../src/policy/json-schema";
 import { POLICY_PROVIDERS, validatePolicy } from "../src/policy/schema";
-import { canonicalJson, policyVersion } from "../src/policy/version";
+import { canonicalJson } from "../src/canonical-json";
+import { policyVersion } from "../src/policy/version";
 import { PROVIDER_NAMES } from "../src/providers/registry";
 
 /** The contract's example document. */
@@ -23,15 +24,15 @@ const CONTRACT_EXAMPLE = {
 
 function errorsOf(input: unknown) {
   const result = validatePolicy(input);
-  if (result.ok) throw new Error("expected the document to be invalid");
+  if (result.kind === "valid") throw new Error("expected the document to be invalid");
   return result.errors;
 }
 
 describe("validatePolicy", () => {
   it("accepts the contract's example, rule modes and descriptions", () => {
-    expect(validatePolicy(CONTRACT_EXAMPLE)).toEqual({ ok: true, document: CONTRACT_EXAMPLE });
+    expect(validatePolicy(CONTRACT_EXAMPLE)).toEqual({ kind: "valid", document: CONTRACT_EXAMPLE });
     const described = { description: "why", rules: [{ id: "x", kind: "fraud_flags", flags: ["irsf"], mode: "shadow", description: "because" }] };
-    expect(validatePolicy(described).ok).toBe(true);
+    expect(validatePolicy(described).kind).toBe("valid");
   });
 
   it("reports an unknown field at its own path, naming the fields that exist", () => {
@@ -46,8 +47,8 @@ describe("validatePolicy", () => {
 
   it("reports an unknown or missing rule kind with the kinds that exist", () => {
     expect(errorsOf({ rules: [{ id: "x", kind: "block_country" }, { id: "y" }] })).toEqual([
-      { path: "rules.0.kind", message: 'unknown rule kind "block_country"; expected one of allowed_tenants, max_duration, fraud_flags, protect' },
-      { path: "rules.1.kind", message: "required: the rule kind, one of allowed_tenants, max_duration, fraud_flags, protect" },
+      { path: "rules.0.kind", message: 'unknown rule kind "block_country"; expected one of allowed_tenants, max_duration, fraud_flags, protect, destinations, concurrency, calling_hours, velocity' },
+      { path: "rules.1.kind", message: "required: the rule kind, one of allowed_tenants, max_duration, fraud_flags, protect, destinations, concurrency, calling_hours, velocity" },
     ]);
   });
 
@@ -151,6 +152,6 @@ describe("policyVersion", () => {
 
 function validated(input: unknown) {
   const result = validatePolicy(input);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  if (result.kind === "invalid") throw new Error(JSON.stringify(result.errors));
   return result.document;
 }

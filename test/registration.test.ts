@@ -5,6 +5,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callObject } from "../src/objects";
 import { POLICY_RECHECK_MS } from "../src/calls/timings";
@@ -58,6 +59,34 @@ interface CallRecord {
 
 function register(key: string, body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response> {
   return asTenant(key, "POST", "/v1/calls", body, headers);
+}
+
+type InstantSpelling = "Z" | "millis" | "micros" | "offset";
+
+/** The instant `ms` as RFC 3339 text: `…:ssZ` (whole seconds only), `….sssZ`, `….ssssss Z`, or local time at an offset. */
+function spellInstant(ms: number, spelling: InstantSpelling, offsetMinutes: number): string {
+  const iso = new Date(ms).toISOString();
+  if (spelling === "Z") return ms % 1000 === 0 ? iso.replace(".000Z", "Z") : iso;
+  if (spelling === "millis") return iso;
+  if (spelling === "micros") return iso.replace("Z", "000Z");
+  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, -1);
+  const sign = offsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(offsetMinutes);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/** The same JSON value with every object's keys in another order (a shuffle chosen by `seed`), however deep. */
+function reordered<T>(value: T, seed: number): T {
+  if (Array.isArray(value)) return value.map((item: unknown, i) => reordered(item, seed + i)) as T;
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value);
+  let state = seed >>> 0;
+  for (let i = entries.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    const j = state % (i + 1);
+    [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+  }
+  return Object.fromEntries(entries.map(([k, v], i) => [k, reordered(v, seed + i + 1)])) as T;
 }
 
 function secondsAgo(seconds: number): string {
@@ -117,6 +146,52 @@ describe("registering a call", () => {
     expect((await again.json<CallRecord>()).registration).toEqual((await first.json<CallRecord>()).registration);
 
     await expectProblem(await register(acme.key, { ...body, to: "+14155550199" }), 409, "conflict");
+  });
+
+  it("values, not bytes: any order of metadata keys and any spelling of the same instant replays; any other value is 409", async () => {
+    const mutations = ["started_at", "metadata_value", "metadata_key", "to", "flags"] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          startedMs: fc.integer({ min: 60_000, max: 1_800_000 }),
+          wholeSecond: fc.boolean(),
+          metadata: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 2, maxKeys: 6 }),
+          seed: fc.integer(),
+          spelling: fc.constantFrom<InstantSpelling>("Z", "millis", "micros", "offset"),
+          offsetMinutes: fc.integer({ min: -12 * 60, max: 14 * 60 }),
+          mutation: fc.constantFrom(...mutations),
+          shiftMs: fc.integer({ min: 1, max: 59_000 }),
+        }),
+        async (r) => {
+          const started = Date.now() - r.startedMs;
+          const instant = r.wholeSecond ? started - (started % 1000) : started;
+          const body = {
+            call_id: uniqueCallId("same"),
+            connection: "plivo",
+            started_at: new Date(instant).toISOString(),
+            to: "+14155550100",
+            flags: ["vip", "campaign"],
+            metadata: r.metadata,
+          };
+          expect((await register(acme.key, body)).status).toBe(201);
+
+          const retry = { ...body, started_at: spellInstant(instant, r.spelling, r.offsetMinutes), metadata: reordered(r.metadata, r.seed), flags: ["CAMPAIGN", "vip"] };
+          const again = await register(acme.key, retry);
+          expect(again.status, JSON.stringify(retry)).toBe(200);
+          expect(again.headers.get("idempotent-replayed")).toBe("true");
+
+          const firstKey = Object.keys(r.metadata)[0]!;
+          const different =
+            r.mutation === "started_at" ? { ...retry, started_at: new Date(instant - r.shiftMs).toISOString() }
+            : r.mutation === "metadata_value" ? { ...retry, metadata: { ...retry.metadata, [firstKey]: [r.metadata[firstKey] ?? null] } }
+            : r.mutation === "metadata_key" ? { ...retry, metadata: { ...retry.metadata, "an-extra-key": 1 } }
+            : r.mutation === "to" ? { ...retry, to: "+14155550199" }
+            : { ...retry, flags: [...retry.flags, "another"] };
+          await expectProblem(await register(acme.key, different), 409, "conflict");
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 
   it("a tenant the policy denies gets 403 with the decision, and nothing is stored", async () => {

@@ -8,12 +8,13 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BREAKER_STORAGE_KEY } from "../src/calls/connection-health";
+import { VIEW_TIMING } from "../src/health/breaker-view";
+import { BREAKER_STORAGE_KEY } from "../src/health/connection-health";
 import { objectName } from "../src/objects";
 import { callObject } from "../src/objects";
 import { AUTO_RETRY_FIRST_MS, AUTO_RETRY_MAX_MS } from "../src/calls/timings";
 import { REFRESH_MS } from "../src/policy/active";
-import type { BreakerState } from "../src/calls/circuit-breaker";
+import type { BreakerState } from "../src/health/circuit-breaker";
 import { kvKey } from "../src/storage-keys";
 import { editStoredCall } from "./call-object-kit";
 import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
@@ -165,6 +166,31 @@ describe("a watched call the policy must end", () => {
     expect(await providerRequests(callId)).toHaveLength(9);
   });
 
+  it("is retried whatever round it met: a fraud hangup joining a failing API round gets the retry", async () => {
+    const callId = uniqueCallId();
+    expect((await asTenant(key, "POST", "/v1/calls", { call_id: callId, connection: "plivo", to: "+442071838750" })).status).toBe(201);
+    // The API round is slow to fail, so the fraud flag's hangup joins it rather than starting its own.
+    await scriptProvider(callId, [{ ...DOWN, delay_ms: 600 }, DOWN, DOWN, DOWN]);
+    const apiHangup = hangup(key, callId, { connection: "plivo" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const signalled = await asTenant(key, "POST", `/v1/calls/${callId}/signals`, { connection: "plivo", flags: ["irsf"] });
+    expect(signalled.status).toBe(200);
+    expect(await (await apiHangup).json<Outcome>()).toMatchObject({ status: "failed", source: "api", round: 1 });
+
+    const joined = await record(callId);
+    expect(joined.rounds).toHaveLength(1);
+    expect(joined.retry).toMatchObject({ failures: 1 });
+    expect(Date.parse(joined.retry!.next_at) - Date.now()).toBeLessThanOrEqual(AUTO_RETRY_FIRST_MS);
+    const alarm = await runInDurableObject(stub(callId), (_, state) => state.storage.getAlarm());
+    expect(alarm).toBe(Date.parse(joined.retry!.next_at));
+
+    await retryNow(callId);
+    const done = await record(callId);
+    expect(done.hangup?.outcome).toMatchObject({ status: "terminated", source: "policy", round: 2 });
+    expect(done.retry).toBeNull();
+    expect(hangupsSent(await providerRequests(callId))).toBe(5);
+  });
+
   it("keeps its retry across a restart", async () => {
     const callId = uniqueCallId();
     await scriptProvider(callId, ROUND_DOWN);
@@ -196,6 +222,8 @@ describe("a watched call the policy must end", () => {
 
     // The cool-down passes: the retry is the probe, and the call is terminated.
     await runInDurableObject(health, (_, state) => state.storage.kv.put(BREAKER_STORAGE_KEY, { ...breaker, retryAt: Date.now() - 1 }));
+    // This isolate's view of the circuit still holds the old deadline until it is old enough to be asked again.
+    await new Promise((resolve) => setTimeout(resolve, VIEW_TIMING.maxAgeMs));
     await retryNow(callId, "plivo-broken");
     const after = await record(callId, "plivo-broken");
     expect(after.hangup?.outcome).toMatchObject({ status: "terminated", source: "policy" });

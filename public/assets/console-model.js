@@ -164,3 +164,45 @@ export function decidedByRecord(record) {
   if (reason) return source ? `${reason} (${source})` : reason;
   return source ?? "";
 }
+
+/** The scope each of the console's actions needs (README, "Key scopes"). */
+export const ACTION_SCOPES = /** @type {const} */ ({
+  list: "calls:read",
+  hangup: "calls:hangup",
+  bulk: "bulk",
+  evaluate: "policies:evaluate",
+  audit: "calls:read",
+});
+
+/** @typedef {keyof typeof ACTION_SCOPES} ConsoleAction */
+
+/** What each action is, in the sentence a disabled control shows. */
+const ACTION_WORDS = {
+  list: "Listing calls",
+  hangup: "Hanging up a call",
+  bulk: "Stopping many calls",
+  evaluate: "Asking the policy",
+  audit: "Reading the audit trail",
+};
+
+/**
+ * The sentence shown beside a control the key may not use, naming the scope it needs; "" when the key
+ * holds that scope (or its scopes are not known: the gateway then answers for itself).
+ * @param {ConsoleAction} action
+ * @param {readonly string[] | null} scopes
+ */
+export function scopeNote(action, scopes) {
+  const scope = ACTION_SCOPES[action];
+  if (!scopes || scopes.includes(scope)) return "";
+  return `${ACTION_WORDS[action]} needs the scope ${scope}, which this key does not have.`;
+}
+
+/**
+ * An audit entry as the console's table shows it.
+ * @param {{ at: string, actor: string, action: string, target: string, detail?: Record<string, unknown> }} entry
+ */
+export function describeAuditEntry(entry) {
+  const who = entry.actor === "admin" ? "operator" : entry.actor.replace(/^key:/, "key ");
+  const reason = typeof entry.detail?.reason === "string" ? ` — “${entry.detail.reason}”` : "";
+  return { at: entry.at, who, action: entry.action, target: `${entry.target}${reason}` };
+}

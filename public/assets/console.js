@@ -3,8 +3,23 @@
  * The operator console: a tenant's calls, hangups one by one or in bulk, and what the policy decides, all
  * through the gateway's public tenant API with the key the operator gives. The key lives in this tab's
  * sessionStorage only; every request is same-origin, carries no cookie, and sends the key as a bearer token.
+ * The key's scopes (GET /v1/key) decide what is offered: a control the key may not use is disabled, with
+ * a note naming the scope it needs.
  */
-import { bulkRequest, callKey, decidedBy, decidedByRecord, describeDecision, describeJob, elapsed, orderCalls, problemMessage, splitList } from "./console-model.js";
+import {
+  bulkRequest,
+  callKey,
+  decidedBy,
+  decidedByRecord,
+  describeAuditEntry,
+  describeDecision,
+  describeJob,
+  elapsed,
+  orderCalls,
+  problemMessage,
+  scopeNote,
+  splitList,
+} from "./console-model.js";
 
 /** @typedef {import("./console-model.js").CallEntry} CallEntry */
 
@@ -12,6 +27,7 @@ const KEY_STORAGE = "hangup-gateway.console.api-key";
 const REFRESH_MS = 5_000;
 const JOB_POLL_MS = 1_000;
 const LIST_LIMIT = 100;
+const AUDIT_LIMIT = 50;
 /** Records read per refresh to fill "Decided by" where the list does not say it; cached until the call changes. */
 const DECIDED_BY_READS = 10;
 
@@ -32,6 +48,19 @@ const ui = {
   keyInput: byId("api-key", HTMLInputElement),
   forgetKey: byId("forget-key", HTMLButtonElement),
   keyState: byId("key-state", HTMLElement),
+  keyScopes: byId("key-scopes", HTMLElement),
+  callsScopeNote: byId("calls-scope-note", HTMLElement),
+  hangupScopeNote: byId("hangup-scope-note", HTMLElement),
+  filterSubmit: /** @type {HTMLButtonElement} */ (byId("calls-filter", HTMLFormElement).querySelector("button[type=submit]")),
+  bulkCount: byId("bulk-count", HTMLButtonElement),
+  bulkScopeNote: byId("bulk-scope-note", HTMLElement),
+  policyEvaluate: byId("policy-evaluate", HTMLButtonElement),
+  policyScopeNote: byId("policy-scope-note", HTMLElement),
+  auditRefresh: byId("audit-refresh", HTMLButtonElement),
+  auditScopeNote: byId("audit-scope-note", HTMLElement),
+  auditError: byId("audit-error", HTMLElement),
+  auditBody: byId("audit-body", HTMLTableSectionElement),
+  auditEmpty: byId("audit-empty", HTMLElement),
   workspace: byId("workspace", HTMLElement),
   filter: byId("calls-filter", HTMLFormElement),
   filterConnection: byId("filter-connection", HTMLInputElement),
@@ -64,8 +93,10 @@ const ui = {
   policyConnection: byId("policy-connection", HTMLInputElement),
   policyCallId: byId("policy-call-id", HTMLInputElement),
   policyTo: byId("policy-to", HTMLInputElement),
+  policyFrom: byId("policy-from", HTMLInputElement),
   policyFlags: byId("policy-flags", HTMLInputElement),
   policyStarted: byId("policy-started", HTMLInputElement),
+  policyAnswered: byId("policy-answered", HTMLInputElement),
   policyError: byId("policy-error", HTMLElement),
   policyResult: byId("policy-result", HTMLElement),
   confirm: byId("confirm", HTMLDialogElement),
@@ -152,13 +183,55 @@ function maskedKey(/** @type {string} */ key) {
   return `${key.slice(0, 4)}…${key.slice(-4)}`;
 }
 
-function useKey(/** @type {string} */ key) {
+/** The key's scopes, as GET /v1/key answered them; null while unknown (nothing is disabled then). */
+/** @type {string[] | null} */
+let scopes = null;
+
+/** @param {import("./console-model.js").ConsoleAction} action */
+function allowed(action) {
+  return scopeNote(action, scopes) === "";
+}
+
+/** Shows what the key may not do: each such control disabled, with the note that names the scope. */
+function applyScopes() {
+  const gate = (/** @type {HTMLElement} */ note, /** @type {import("./console-model.js").ConsoleAction} */ action, /** @type {HTMLButtonElement[]} */ controls) => {
+    const text = scopeNote(action, scopes);
+    note.textContent = text;
+    note.hidden = text === "";
+    for (const control of controls) {
+      control.disabled = text !== "";
+      if (text) control.setAttribute("aria-describedby", note.id);
+      else control.removeAttribute("aria-describedby");
+    }
+  };
+  gate(ui.callsScopeNote, "list", [ui.filterSubmit]);
+  gate(ui.hangupScopeNote, "hangup", []);
+  gate(ui.bulkScopeNote, "bulk", [ui.bulkCount]);
+  gate(ui.policyScopeNote, "evaluate", [ui.policyEvaluate]);
+  gate(ui.auditScopeNote, "audit", [ui.auditRefresh]);
+  ui.autoRefresh.disabled = !allowed("list");
+  ui.keyScopes.hidden = scopes === null;
+  ui.keyScopes.textContent = scopes ? `This key's scopes: ${scopes.join(", ") || "none"}.` : "";
+}
+
+async function useKey(/** @type {string} */ key) {
   sessionStorage.setItem(KEY_STORAGE, key);
   ui.keyInput.value = "";
   ui.keyState.textContent = `Using key ${maskedKey(key)} in this tab.`;
   ui.forgetKey.hidden = false;
   ui.workspace.hidden = false;
-  void refreshCalls();
+  try {
+    const self = await api("GET", "/v1/key");
+    scopes = self.scopes;
+    ui.keyState.textContent = `Using key ${maskedKey(key)}${self.name ? ` (${self.name})` : ""} of tenant ${self.tenant} in this tab.`;
+  } catch {
+    // Unknown scopes disable nothing: the calls below show the gateway's answer (a refused key, say).
+    scopes = null;
+  }
+  applyScopes();
+  renderCalls();
+  if (allowed("list")) void refreshCalls();
+  if (allowed("audit")) void refreshAudit();
 }
 
 function forgetKey() {
@@ -169,6 +242,9 @@ function forgetKey() {
   ui.callsBody.replaceChildren();
   rowsByKey.clear();
   calls = [];
+  scopes = null;
+  applyScopes();
+  ui.auditBody.replaceChildren();
   ui.keyState.textContent = "Key forgotten.";
   ui.keyInput.focus();
 }
@@ -176,7 +252,7 @@ function forgetKey() {
 ui.keyForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const key = ui.keyInput.value.trim();
-  if (key) useKey(key);
+  if (key) void useKey(key);
 });
 ui.forgetKey.addEventListener("click", forgetKey);
 
@@ -199,7 +275,7 @@ function stopRefresh() {
 
 function scheduleRefresh() {
   stopRefresh();
-  if (ui.autoRefresh.checked && apiKey()) refreshTimer = setTimeout(() => void refreshCalls(), REFRESH_MS);
+  if (ui.autoRefresh.checked && apiKey() && allowed("list")) refreshTimer = setTimeout(() => void refreshCalls(), REFRESH_MS);
 }
 
 /** @param {"live" | "ended"} state */
@@ -211,7 +287,7 @@ function listPath(state) {
 }
 
 async function refreshCalls() {
-  if (refreshing || !apiKey()) return;
+  if (refreshing || !apiKey() || !allowed("list")) return;
   refreshing = true;
   try {
     const [live, ended] = await Promise.all([api("GET", listPath("live")), api("GET", listPath("ended"))]);
@@ -225,7 +301,7 @@ async function refreshCalls() {
     void fillDecidedBy();
     if (!ui.policyConnection.value && calls[0]) {
       ui.policyConnection.value = calls[0].connection;
-      void askActiveVersion(calls[0].connection);
+      if (allowed("evaluate")) void askActiveVersion(calls[0].connection);
     }
   } catch (error) {
     showError(ui.callsError, error instanceof Error ? error.message : String(error));
@@ -324,8 +400,11 @@ function callRow(call, now) {
     el("button", { text: "Details", className: "small", attrs: { type: "button", "aria-label": `Details of call ${call.call_id}`, "data-focus-key": `details:${key}` } }),
   ];
   if (live) {
+    // A key without calls:hangup sees the button disabled, described by the note that names the scope.
+    /** @type {Record<string, string>} */
+    const refused = allowed("hangup") ? {} : { disabled: "", "aria-describedby": ui.hangupScopeNote.id, title: ui.hangupScopeNote.textContent ?? "" };
     actions.push(
-      el("button", { text: "Hang up", className: "small danger", attrs: { type: "button", "aria-label": `Hang up call ${call.call_id}`, "data-focus-key": `hangup:${key}` } }),
+      el("button", { text: "Hang up", className: "small danger", attrs: { type: "button", "aria-label": `Hang up call ${call.call_id}`, "data-focus-key": `hangup:${key}`, ...refused } }),
     );
   }
   const [details, hangup] = actions;
@@ -354,6 +433,29 @@ document.addEventListener("visibilitychange", () => {
   if (document.hidden) stopRefresh();
   else if (apiKey()) void refreshCalls();
 });
+
+// ---- Recent changes (the tenant's audit trail) ------------------------------------------------------
+
+async function refreshAudit() {
+  if (!apiKey() || !allowed("audit")) return;
+  try {
+    const page = await api("GET", `/v1/audit?limit=${AUDIT_LIMIT}`);
+    showError(ui.auditError, "");
+    ui.auditBody.replaceChildren(
+      ...page.entries.map((/** @type {any} */ entry) => {
+        const words = describeAuditEntry(entry);
+        const cell = (/** @type {string} */ label, /** @type {string} */ text, className = "") =>
+          el("td", { className, attrs: { "data-label": label } }, [el("span", { className: "cell", text })]);
+        return el("tr", {}, [cell("When", formatTime(words.at)), cell("Who", words.who, "mono"), cell("Change", words.action), cell("What", words.target, "mono")]);
+      }),
+    );
+    ui.auditEmpty.hidden = page.entries.length > 0;
+  } catch (error) {
+    showError(ui.auditError, error instanceof Error ? error.message : String(error));
+  }
+}
+
+ui.auditRefresh.addEventListener("click", () => void refreshAudit());
 
 // ---- One call: details and hangup -------------------------------------------------------------------
 
@@ -511,6 +613,7 @@ ui.bulkRun.addEventListener("click", async () => {
   try {
     const job = await api("POST", "/v1/bulk-hangups", body);
     ui.bulkJob.hidden = false;
+    void refreshAudit();
     await followJob(job.id);
   } catch (error) {
     showError(ui.bulkError, error instanceof Error ? error.message : String(error));
@@ -549,9 +652,11 @@ ui.policyForm.addEventListener("submit", async (event) => {
   const call = {};
   if (ui.policyCallId.value.trim()) call.call_id = ui.policyCallId.value.trim();
   if (ui.policyTo.value.trim()) call.to = ui.policyTo.value.trim();
+  if (ui.policyFrom.value.trim()) call.from = ui.policyFrom.value.trim();
   const flags = splitList(ui.policyFlags.value);
   if (flags.length) call.flags = flags;
   if (ui.policyStarted.value) call.started_at = new Date(ui.policyStarted.value).toISOString();
+  if (ui.policyAnswered.value) call.answered_at = new Date(ui.policyAnswered.value).toISOString();
   const body = { kind: ui.policyKind.value, connection: ui.policyConnection.value.trim(), ...(Object.keys(call).length ? { call } : {}) };
   try {
     const answer = await api("POST", "/v1/policies/evaluate", body);
@@ -572,5 +677,5 @@ ui.policyForm.addEventListener("submit", async (event) => {
 // ---- Start ------------------------------------------------------------------------------------------
 
 const stored = apiKey();
-if (stored) useKey(stored);
+if (stored) void useKey(stored);
 else ui.keyInput.focus();

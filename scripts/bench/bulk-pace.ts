@@ -13,7 +13,7 @@ import type { GatewayBuild } from "../lib/gateway-build";
 import { expectOk, gatewayClient } from "../lib/gateway-client";
 import { startLocalGateway, type LocalGateway } from "../lib/local-gateway";
 import { servePlivoHangups } from "../lib/plivo-hangup-server";
-import { processCpuMs } from "./process-stats";
+import { processCpuMs } from "../lib/process-stats";
 import { ms, times, whole, type Measurement } from "./report";
 import type { Teardown } from "./teardown";
 

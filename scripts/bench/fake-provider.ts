@@ -2,7 +2,7 @@
  * A provider with a known, fixed cost: a node HTTP server on 127.0.0.1 that answers Plivo's documented
  * hangup (`DELETE /v1/Account/{auth_id}/Call/{call_uuid}/`, HTTP Basic) with 204 after exactly
  * `latencyMs`. Whatever the benchmarks see above that latency is the cost of what sits in front of it.
- * It counts the requests for each call, which is how the duplicate storm proves "exactly once"; anything
+ * It counts the requests for each call, which is how the runs check "exactly once"; anything
  * it does not expect (a wrong path or wrong credentials) is counted too, and fails the run.
  */
 import { servePlivoHangups, type PlivoHangupServer } from "../lib/plivo-hangup-server";

@@ -6,7 +6,7 @@
  * cost is the same on both sides of every ratio.
  */
 import { Agent, request, type IncomingHttpHeaders } from "node:http";
-import { elapsedMs } from "./stats";
+import { elapsedMs } from "../lib/stats";
 
 /**
  * workerd closes a keep-alive connection after 5 s idle (measured). Our side drops idle sockets first,

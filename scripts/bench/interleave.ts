@@ -1,16 +1,18 @@
 /**
- * A subject against its baseline (the gateway against the bare Worker, or the gateway against itself
- * on other storage), in interleaved rounds: A, B, B, A, A, B… (the order flips every round, so neither
- * side always runs first after a pause or always last before one). On a shared two-core machine the
- * load from elsewhere changes from second to second; rounds a few seconds long put both sides under
- * the same weather, and their ratio cancels most of it.
- *
- * Besides the client's latency, each side's process CPU time is read before and after each of its
- * rounds: CPU per request is what the work costs whatever the concurrency did to the waiting.
+ * Sides compared in interleaved rounds: each round every side runs once, the order rotating (A B C, B C A,
+ * C A B…). On a shared machine the load from elsewhere changes from second to second; rounds a few
+ * seconds long put every side under the same weather, and their ratios cancel most of it. workerd's CPU
+ * time is read around each side's round: CPU per request is what concurrency cannot hide.
  */
-import type { Side } from "./hangup-sides";
+import type { Side } from "./stack";
 import { runLoad } from "./http-client";
-import { summarize, type Summary } from "./stats";
+import { summarize, type Summary } from "../lib/stats";
+
+export interface RoundPlan {
+  concurrency: number;
+  rounds: number;
+  requestsPerRound: number;
+}
 
 export interface SideFigures {
   name: string;
@@ -20,18 +22,6 @@ export interface SideFigures {
   perSecond: number;
   /** CPU ms of the side's process per request during its rounds (all its threads), or null. */
   cpuMsPerRequest: number | null;
-}
-
-export interface Comparison {
-  concurrency: number;
-  subject: SideFigures;
-  baseline: SideFigures;
-}
-
-export interface RoundPlan {
-  concurrency: number;
-  rounds: number;
-  requestsPerRound: number;
 }
 
 interface Totals {
@@ -50,28 +40,23 @@ async function runRound(side: Side, plan: RoundPlan, totals: Totals): Promise<vo
   totals.cpuMs = cpuBefore === null || cpuAfter === null || totals.cpuMs === null ? null : totals.cpuMs + cpuAfter - cpuBefore;
 }
 
-function figures(side: Side, { latencies, wallMs, cpuMs }: Totals): SideFigures {
-  return {
-    name: side.name,
-    latency: summarize(latencies),
-    requests: latencies.length,
-    perSecond: latencies.length / (wallMs / 1000),
-    cpuMsPerRequest: cpuMs === null ? null : cpuMs / latencies.length,
-  };
-}
-
-export async function compareInterleaved(subject: Side, baseline: Side, plan: RoundPlan): Promise<Comparison> {
-  const totals = new Map<Side, Totals>([
-    [subject, { latencies: [], wallMs: 0, cpuMs: 0 }],
-    [baseline, { latencies: [], wallMs: 0, cpuMs: 0 }],
-  ]);
+/** The figures of each side, in the order given. */
+export async function interleave(sides: Side[], plan: RoundPlan): Promise<SideFigures[]> {
+  const totals: Totals[] = sides.map(() => ({ latencies: [], wallMs: 0, cpuMs: 0 }));
   for (let round = 0; round < plan.rounds; round++) {
-    for (const side of round % 2 === 0 ? [subject, baseline] : [baseline, subject]) await runRound(side, plan, totals.get(side)!);
+    for (let turn = 0; turn < sides.length; turn++) {
+      const i = (round + turn) % sides.length;
+      await runRound(sides[i]!, plan, totals[i]!);
+    }
   }
-  return { concurrency: plan.concurrency, subject: figures(subject, totals.get(subject)!), baseline: figures(baseline, totals.get(baseline)!) };
-}
-
-/** p50 and p99 ratios, subject over baseline. */
-export function ratios({ subject, baseline }: Comparison): { p50: number; p99: number } {
-  return { p50: subject.latency.p50 / baseline.latency.p50, p99: subject.latency.p99 / baseline.latency.p99 };
+  return sides.map((side, i) => {
+    const { latencies, wallMs, cpuMs } = totals[i]!;
+    return {
+      name: side.name,
+      latency: summarize(latencies),
+      requests: latencies.length,
+      perSecond: latencies.length / (wallMs / 1000),
+      cpuMsPerRequest: cpuMs === null ? null : cpuMs / latencies.length,
+    };
+  });
 }

@@ -59,20 +59,6 @@ export function realisticPolicy(ruleCount: number): PolicyDocument {
   return { description: `Benchmark policy: ${ruleCount} rules, most of them other tenants' own.`, rules };
 }
 
-/** The most rules a document can hold and still be at most `maxBytes` of JSON. */
-export function largestPolicyWithin(maxBytes: number): { ruleCount: number; bytes: number } {
-  const size = (n: number) => Buffer.byteLength(JSON.stringify(realisticPolicy(n)));
-  let low = 1;
-  let high = 1;
-  while (size(high) <= maxBytes) high *= 2;
-  while (high - low > 1) {
-    const middle = Math.floor((low + high) / 2);
-    if (size(middle) <= maxBytes) low = middle;
-    else high = middle;
-  }
-  return { ruleCount: low, bytes: size(low) };
-}
-
 const NOW = Date.parse("2026-05-03T12:00:00Z");
 const DESTINATIONS = ["+442071838750", "+14155550100", "+1911", "+919876543210"];
 const FLAG_SETS: string[][] = [[], [], ["IRSF"], ["premium-rate"], ["vip"]];

@@ -15,13 +15,13 @@ export interface Table {
 
 export interface Section {
   title: string;
-  /** What was measured and how, in a sentence or two, with the exact command where there is one. */
+  /** What was measured and how, in a sentence or two. */
   lead: string;
   tables: Table[];
   notes: string[];
 }
 
-/** A budget from the issue, checked by the full bench. Quick mode reports none: it asserts nothing about time. */
+/** A budget, checked by the full bench only: quick mode asserts nothing about time. */
 export interface BudgetCheck {
   name: string;
   budget: string;
@@ -36,30 +36,12 @@ export interface Measurement {
   raw: unknown;
 }
 
-export function ms(value: number): string {
-  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-}
-
-export function us(valueMs: number): string {
-  const micros = valueMs * 1000;
-  return micros >= 100 ? micros.toFixed(0) : micros >= 10 ? micros.toFixed(1) : micros.toFixed(2);
-}
-
-export function times(value: number): string {
-  return `${value.toFixed(2)}×`;
-}
-
-export function kib(bytes: number): string {
-  return `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
-export function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-export function whole(value: number): string {
-  return Math.round(value).toLocaleString("en-US");
-}
+export const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+/** Microseconds, from a value in microseconds. */
+export const us = ms;
+export const times = (value: number) => `${value.toFixed(2)}×`;
+export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+export const whole = (value: number) => Math.round(value).toLocaleString("en-US");
 
 function renderTable({ header, rows }: Table): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -67,19 +49,11 @@ function renderTable({ header, rows }: Table): string {
 }
 
 export function renderSection(section: Section): string {
-  return [
-    `### ${section.title}`,
-    section.lead,
-    ...section.tables.map(renderTable),
-    ...(section.notes.length ? [section.notes.map((note) => `- ${note}`).join("\n")] : []),
-  ].join("\n\n");
+  return [`### ${section.title}`, section.lead, ...section.tables.map(renderTable), ...(section.notes.length ? [section.notes.map((note) => `- ${note}`).join("\n")] : [])].join("\n\n");
 }
 
 export function renderChecks(checks: readonly BudgetCheck[]): string {
-  return renderTable({
-    header: ["budget", "limit", "measured", "result"],
-    rows: checks.map((check) => [check.name, check.budget, check.measured, check.pass ? "PASS" : "**FAIL**"]),
-  });
+  return renderTable({ header: ["budget", "limit", "measured", "result"], rows: checks.map((c) => [c.name, c.budget, c.measured, c.pass ? "PASS" : "**FAIL**"]) });
 }
 
 /** The line printed on the console for each budget. */
@@ -87,15 +61,11 @@ export function checkLine(check: BudgetCheck): string {
   return `${check.pass ? "PASS" : "FAIL"}  ${check.name}: ${check.measured} (budget ${check.budget})`;
 }
 
-/** Replaces the generated block of `file`, or writes a file holding only that block. */
+/** Replaces the generated block of `file`, or appends one. */
 export function writeGeneratedBlock(file: string, block: string): void {
   const generated = `${BEGIN_MARKER}\n${block.trim()}\n${END_MARKER}`;
   const current = existsSync(file) ? readFileSync(file, "utf8") : "";
   const begin = current.indexOf(BEGIN_MARKER);
   const end = current.indexOf(END_MARKER);
-  const next =
-    begin >= 0 && end > begin
-      ? current.slice(0, begin) + generated + current.slice(end + END_MARKER.length)
-      : `${current}${current && !current.endsWith("\n") ? "\n" : ""}${current ? "\n" : ""}${generated}\n`;
-  writeFileSync(file, next);
+  writeFileSync(file, begin >= 0 && end > begin ? current.slice(0, begin) + generated + current.slice(end + END_MARKER.length) : `${current.trimEnd()}\n\n${generated}\n`);
 }

@@ -1,72 +1,89 @@
 /**
- * One running gateway, ready to measure: workerd with both Workers, a client for each, the gateway
- * seeded through its admin API, and the two sides (gateway, bare) that the measurements drive. Every
- * part is registered with the teardown as soon as it exists.
+ * One running workerd, ready to measure: the gateway seeded through its admin API and, with
+ * `baselines`, the platform floor (bench/floor-worker.js) and the bare pass-through Worker beside it;
+ * a side for each. Every side receives the identical request (path, headers, body), so the client's
+ * own work is the same for all, and checks its answer: a benchmark that silently timed 401s or provider
+ * failures would report a fast gateway that does nothing. Everything is registered with the teardown.
  */
 import type { PolicyDocument } from "../../src/policy/schema";
-import { FAKE_AUTH_ID, FAKE_AUTH_TOKEN, type FakeProvider } from "./fake-provider";
 import type { GatewayBuild } from "../lib/gateway-build";
-import { floorSide, gatewaySide, passthroughSide, type Side } from "./hangup-sides";
-import { gatewayClient, type GatewayClient } from "../lib/gateway-client";
-import { httpTarget, type HttpTarget } from "./http-client";
+import { gatewayClient } from "../lib/gateway-client";
+import { startLocalGateway, type LocalGateway } from "../lib/local-gateway";
+import { ObjectPacer } from "../lib/object-pacing";
+import { processCpuMs } from "../lib/process-stats";
+import { FAKE_AUTH_ID, FAKE_AUTH_TOKEN, type FakeProvider } from "./fake-provider";
+import { httpTarget, type Exchange } from "./http-client";
+import { BENCH_CONNECTION } from "./policy-fixtures";
 import { seedGateway } from "./seed";
 import type { Teardown } from "./teardown";
-import { startLocalGateway, type LocalGateway } from "../lib/local-gateway";
 
-/** Client sockets per Worker: the largest concurrency measured (growth goes to 256). */
-const MAX_SOCKETS = 256;
+/** Client sockets per Worker: the largest concurrency measured. */
+const MAX_SOCKETS = 64;
 
-export interface Stack {
-  runtime: LocalGateway;
-  gatewayTarget: HttpTarget;
-  /** The operator's client (admin token), for seeding and publishing. */
-  operator: GatewayClient;
-  tenantKey: string;
-  gateway: Side;
-  bare: Side;
-  /** The platform floor (bench/floor-worker.js), paced with the gateway: both open a Durable Object per call. */
-  floor: Side;
+export interface Side {
+  name: "gateway" | "floor" | "bare";
+  /** Hangs up a call never seen before (`sideCallId(name, calls)`); throws on any answer but the expected one. */
+  hangupNewCall(): Promise<Exchange>;
+  readonly calls: number;
+  /** CPU time so far of the workerd all sides run in (ms), or null where it cannot be read. */
+  processCpuMs(): number | null;
+  /** For a side whose every call opens a Durable Object: `reserve(n)` is called before timing n new calls. */
+  readonly pacer: ObjectPacer | null;
 }
 
-export async function startStack(options: {
-  /** Names the gateway side in reports ("gateway", "gateway, storage on disk"). */
-  name: string;
+export const sideCallId = (side: string, n: number) => `${side}-${n}`;
+
+const json = (exchange: Exchange) => JSON.parse(exchange.body) as Record<string, unknown>;
+/** What each side answers when all went well: the gateway its outcome, the other two the provider's 204. */
+const EXPECTED: Record<Side["name"], (exchange: Exchange) => boolean> = {
+  gateway: (exchange) => exchange.status === 200 && json(exchange).status === "terminated",
+  floor: (exchange) => exchange.status === 200 && json(exchange).provider_status === 204,
+  bare: (exchange) => exchange.status === 200 && json(exchange).provider_status === 204,
+};
+
+export interface StackOptions {
   build: GatewayBuild;
   provider: FakeProvider;
   storageDir: string;
   policy: PolicyDocument;
   teardown: Teardown;
-  /** Open workerd's DevTools endpoint (for profiles). */
-  inspect?: boolean;
-  /** Count the gateway's KV reads (never for a timed measurement: ../lib/local-gateway.ts). */
-  countKvReads?: boolean;
-}): Promise<Stack> {
-  const runtime = await startLocalGateway({
-    build: options.build,
-    passthrough: { providerUrl: options.provider.url, auth: { auth_id: FAKE_AUTH_ID, auth_token: FAKE_AUTH_TOKEN } },
-    storageDir: options.storageDir,
-    inspect: options.inspect ?? false,
-    countKvReads: options.countKvReads ?? false,
-  });
-  options.teardown.add(`workerd (${options.name})`, () => runtime.close());
-  const gatewayTarget = httpTarget(runtime.gatewayUrl, MAX_SOCKETS);
-  const bareTarget = httpTarget(runtime.passthroughUrl!, MAX_SOCKETS);
-  const floorTarget = httpTarget(runtime.floorUrl!, MAX_SOCKETS);
-  options.teardown.add(`clients (${options.name})`, () => {
-    gatewayTarget.close();
-    bareTarget.close();
-    floorTarget.close();
-  });
+  baselines: boolean;
+}
+
+/** `floor` and `bare` are null without `baselines`. */
+export async function startStack({ build, provider, storageDir, policy, teardown, baselines }: StackOptions) {
+  const auth = { auth_id: FAKE_AUTH_ID, auth_token: FAKE_AUTH_TOKEN };
+  const runtime: LocalGateway = await startLocalGateway({ build, storageDir, ...(baselines ? { passthrough: { providerUrl: provider.url, auth } } : {}) });
+  teardown.add("workerd", () => runtime.close());
   const operator = gatewayClient(runtime.gatewayUrl, { adminToken: runtime.adminToken });
-  const { tenantKey } = await seedGateway(operator, options.provider.url, options.policy);
-  const gateway = gatewaySide(options.name, gatewayTarget, tenantKey, runtime.workerdPid);
-  return {
-    runtime,
-    gatewayTarget,
-    operator,
-    tenantKey,
-    gateway,
-    bare: passthroughSide(bareTarget, tenantKey, runtime.workerdPid),
-    floor: floorSide(floorTarget, tenantKey, runtime.workerdPid, gateway.pacer!),
+  const { tenantKey } = await seedGateway(operator, provider.url, policy);
+  // The gateway and the floor open a Durable Object per call in the same workerd: one pacer for both.
+  const pacer = new ObjectPacer();
+
+  const side = (name: Side["name"], url: string | null, paced: boolean): Side | null => {
+    if (!url) return null;
+    const target = httpTarget(url, MAX_SOCKETS);
+    teardown.add(`client (${name})`, () => target.close());
+    let calls = 0;
+    return {
+      name,
+      get calls() {
+        return calls;
+      },
+      processCpuMs: () => (runtime.workerdPid === null ? null : processCpuMs(runtime.workerdPid)),
+      pacer: paced ? pacer : null,
+      async hangupNewCall() {
+        const callId = sideCallId(name, ++calls);
+        if (paced) pacer.started();
+        const exchange = await target
+          .send("POST", `/v1/calls/${encodeURIComponent(callId)}/hangup`, { headers: { authorization: `Bearer ${tenantKey}` }, json: { connection: BENCH_CONNECTION, reason: "benchmark" } })
+          .catch((error: unknown) => {
+            throw new Error(`${name}: hangup of ${callId} failed in transport: ${error instanceof Error ? error.message : String(error)}`);
+          });
+        if (!EXPECTED[name](exchange)) throw new Error(`${name}: hangup of ${callId} answered ${exchange.status}: ${exchange.body.slice(0, 500)}`);
+        return exchange;
+      },
+    };
   };
+  return { runtime, operator, pacer, gateway: side("gateway", runtime.gatewayUrl, true)!, floor: side("floor", runtime.floorUrl, true), bare: side("bare", runtime.passthroughUrl, false) };
 }

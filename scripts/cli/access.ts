@@ -5,7 +5,7 @@ import { note, printResult } from "./output";
 
 export const keyList = defineCommand({
   name: "key list",
-  summary: "List a tenant's API keys: id, name, created_at, revoked_at (GET /admin/tenants/{tenant}/keys).",
+  summary: "List a tenant's API keys: id, name, scopes, created_at, revoked_at (GET /admin/tenants/{tenant}/keys).",
   args: ["<tenant>"],
   options: { url: URL_OPTION, token: TOKEN_OPTION },
   notes: "Never prints a key or its hash: the gateway does not have the key, and never answers the hash.",

@@ -1,7 +1,11 @@
 /**
  * `calls list` and `calls stop`: the tenant's call index and bulk hangups, for an operator at a
- * terminal (a table, a progress bar) or a script (JSON on stdout when piped).
+ * terminal (a table, a progress bar) or a script (JSON on stdout when piped). `calls stop` is the one
+ * destructive command: it counts first, then asks in a terminal (`Hang up 4,012 live calls? [y/N]`), as
+ * `gh repo delete` and `terraform apply` do; `--yes` answers for a script, and without a terminal to ask
+ * and without `--yes` it refuses.
  */
+import { createInterface } from "node:readline/promises";
 import type { JobStatus } from "../../src/bulk/job-object";
 import type { ListedCall } from "../../src/call-index/list-query";
 import { defineCommand, type OptionSpec } from "./command";
@@ -11,7 +15,6 @@ import { note, printResult } from "./output";
 
 const POLL_MS = 500;
 const BAR_WIDTH = 30;
-
 
 const CONNECTION_OPTION = { type: "string", placeholder: "connection", description: "Only calls on this connection" } satisfies OptionSpec;
 
@@ -36,6 +39,21 @@ export function progressBar(status: JobStatus): string {
   const outcomes = Object.entries(counts).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(", ");
   const retry = status.retry_at ? `; failed ones again at ${status.retry_at}` : "";
   return `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${status.done}/${status.matched}${outcomes ? ` (${outcomes})` : ""}${retry}`;
+}
+
+/** The question `calls stop` asks: `Hang up 4,012 live calls? [y/N] `. */
+export function stopQuestion(matched: number): string {
+  return `Hang up ${matched.toLocaleString("en-US")} live call${matched === 1 ? "" : "s"}? [y/N] `;
+}
+
+/** Asks on the terminal (prompt on stderr, so stdout stays the result); only y or yes agrees. */
+async function confirm(question: string): Promise<boolean> {
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await terminal.question(question)).trim());
+  } finally {
+    terminal.close();
+  }
 }
 
 export const callsList = defineCommand({
@@ -92,10 +110,12 @@ export const callsStop = defineCommand({
     reason: { type: "string", description: "Why, kept in every call's record (default: bulk hangup by CLI)" },
     "dry-run": { type: "boolean", description: "Only count: print what would be hung up, change nothing" },
     all: { type: "boolean", description: "Required to stop every live call of the tenant (no connection and no criterion)" },
+    yes: { type: "boolean", description: "Do not ask before hanging up (for scripts; required when stdin is not a terminal)" },
     key: KEY_OPTION,
     url: URL_OPTION,
   },
   notes:
+    "Counts the matching calls first, then asks on the terminal before hanging any up; --yes answers for scripts, and without a terminal it refuses unless --yes is given. " +
     "Progress goes to stderr; the job's final counts are printed on stdout as JSON. Protected calls are left alone and counted; calls that " +
     "ended before their turn are skipped and counted. Ctrl-C while following cancels the job (POST /v1/bulk-hangups/{id}/cancel).",
   async run(_, values) {
@@ -124,6 +144,12 @@ export const callsStop = defineCommand({
     note(`${dry.matched} live call${dry.matched === 1 ? "" : "s"} match; ${dry.protected} protected (skipped).`);
     if (values["dry-run"]) return printResult(dry);
     if (dry.matched === 0) return note("Nothing to stop.");
+    if (!values.yes) {
+      if (!process.stdin.isTTY) {
+        throw new CliError(`Not hanging up ${dry.matched.toLocaleString("en-US")} live calls: stdin is not a terminal, so there is no one to ask. Pass --yes to hang them up without asking.`);
+      }
+      if (!(await confirm(stopQuestion(dry.matched)))) throw new CliError("Cancelled: no call was hung up.");
+    }
 
     const accepted = (await submit(body)).body as { id: string };
     const read = async (id: string) =>

@@ -1,12 +1,15 @@
 /**
  * The gateway exactly as it would be deployed: `wrangler deploy --dry-run` with the repository's own
  * wrangler.toml and no other flag (what `npm run build` runs; minify and zod's trimming are in the
- * file), with esbuild's metafile beside it. The bench and the load run load this bundle into workerd
+ * file), with esbuild's metafile beside it, checked for stand-ins swapped where they should not have been
+ * (../build/check-stand-ins.ts). The bench and the load run load this bundle into workerd
  * (./local-gateway.ts) and the bundle-size measurement reads it, so all three are about the same bytes.
  */
 import { execFile } from "node:child_process";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
+import { standInProblems, wranglerAliases } from "../build/check-stand-ins";
 import { OFFLINE_WRANGLER_ENV } from "./wrangler-env";
 
 export interface GatewayBuild {
@@ -19,13 +22,17 @@ export interface GatewayBuild {
   wranglerSizeLine: string;
 }
 
+/** wrangler names the bundle after its entry: src/index.ts (wrangler.toml's `main`) becomes index.js. */
 const SCRIPT_NAME = "index.js";
 const METAFILE_NAME = "bundle-meta.json";
 
-/** `minify: false` overrides wrangler.toml and keeps function names, for profiles a person can read. */
-export async function buildGateway(outdir: string, { minify = true } = {}): Promise<GatewayBuild> {
+/**
+ * `entry` replaces wrangler.toml's `main` (the bench's counting entry, bench/counting-entry.ts); everything
+ * else, aliases and minification included, is as deployed.
+ */
+export async function buildGateway(outdir: string, { entry }: { entry?: string } = {}): Promise<GatewayBuild> {
   const metafilePath = join(outdir, METAFILE_NAME);
-  const args = ["wrangler", "deploy", "--dry-run", ...(minify ? [] : ["--no-minify"]), "--outdir", outdir, "--metafile", metafilePath];
+  const args = ["wrangler", "deploy", "--dry-run", ...(entry ? [entry] : []), "--outdir", outdir, "--metafile", metafilePath];
   let stdout: string;
   try {
     ({ stdout } = await promisify(execFile)("npx", args, { env: { ...process.env, ...OFFLINE_WRANGLER_ENV }, maxBuffer: 16 * 1024 * 1024 }));
@@ -33,9 +40,11 @@ export async function buildGateway(outdir: string, { minify = true } = {}): Prom
     const output = error as { stdout?: string; stderr?: string };
     throw new Error(`the gateway did not build (npx ${args.join(" ")}):\n${output.stdout ?? ""}${output.stderr ?? ""}`);
   }
+  const problems = standInProblems(JSON.parse(readFileSync(metafilePath, "utf8")), wranglerAliases());
+  if (problems.length) throw new Error(`the gateway's stand-ins (scripts/build/check-stand-ins.ts):\n${problems.join("\n")}`);
   return {
     outdir,
-    scriptPath: join(outdir, SCRIPT_NAME),
+    scriptPath: join(outdir, entry ? basename(entry).replace(/\.ts$/, ".js") : SCRIPT_NAME),
     metafilePath,
     wranglerSizeLine: /Total Upload:[^\n]*/.exec(stdout)?.[0] ?? "(wrangler printed no size)",
     command: `npx ${args.join(" ").replaceAll(outdir, "<tmp>")}`,

@@ -14,8 +14,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ObjectPacer } from "../bench/object-pacing";
-import { summarize } from "../bench/stats";
+import { ObjectPacer } from "../lib/object-pacing";
+import { summarize } from "../lib/stats";
 import type { GatewayClient } from "../lib/gateway-client";
 import { forEachConcurrently } from "./concurrently";
 import { withLocalRun } from "./local-run";
@@ -63,7 +63,7 @@ async function registerOnce(client: GatewayClient, callId: string): Promise<stri
   return `${why}, ${REGISTRATION_ATTEMPTS} times`;
 }
 
-/** Registers every call, paced to what one local workerd holds open (../bench/object-pacing.ts). */
+/** Registers every call, paced to what one local workerd holds open (../lib/object-pacing.ts). */
 async function register(client: GatewayClient, callIds: string[], concurrency: number, pacer: ObjectPacer): Promise<string[]> {
   const failures: string[] = [];
   const tick = progress("calls registered (provider down)", callIds.length);

@@ -5,7 +5,7 @@
  * what the provider did, and no call hung up twice.
  */
 import { randomUUID } from "node:crypto";
-import { ObjectPacer } from "../bench/object-pacing";
+import { ObjectPacer } from "../lib/object-pacing";
 import type { GatewayClient } from "../lib/gateway-client";
 import { forEachConcurrently } from "./concurrently";
 import { FLAKY_AUTH, startFlakyProvider } from "./flaky-provider";

@@ -7,12 +7,15 @@
  * the tenant's running bulk jobs.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { AuditChange } from "../audit/entry";
+import { noteChange } from "../audit/trail";
 import { cancelRunningJobs } from "../bulk/registry";
 import { fromBase64, randomBytes, toBase64 } from "../bytes";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { Id, problemResponses } from "../http/schemas";
 import { putTenant, readTenant, sealWebhookSecret, setKeysDisabled, type TenantRecord } from "../tenants/store";
+import { DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES } from "../webhooks/event-types";
 
 const TAG = "Admin";
 const WEBHOOK_SECRET_PREFIX = "whsec_";
@@ -50,6 +53,11 @@ const TenantBody = z
           .refine(isWebhookSecret, `must be whsec_ followed by the base64 of ${WEBHOOK_SECRET_BYTES.min} to ${WEBHOOK_SECRET_BYTES.max} bytes`)
           .optional()
           .openapi({ description: "Kept by later PUTs that give none; generated when the tenant has none" }),
+        events: z
+          .array(z.enum(WEBHOOK_EVENT_TYPES))
+          .max(WEBHOOK_EVENT_TYPES.length)
+          .optional()
+          .openapi({ description: `The message types the webhook receives; default ${DEFAULT_WEBHOOK_EVENTS.join(", ")}. Kept by later PUTs that give none` }),
       })
       .strict()
       .nullable()
@@ -64,7 +72,13 @@ const TenantSchema = z
   .object({
     id: z.string(),
     name: z.string().optional(),
-    webhook: z.object({ url: z.string(), secret: z.string().optional().openapi({ description: "Only in the answer that generated it" }) }).optional(),
+    webhook: z
+      .object({
+        url: z.string(),
+        secret: z.string().optional().openapi({ description: "Only in the answer that generated it" }),
+        events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+      })
+      .optional(),
     disabled: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -73,7 +87,7 @@ const TenantSchema = z
     example: {
       id: "acme",
       name: "Acme Telecom",
-      webhook: { url: "https://example.com/hooks/hangup", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+      webhook: { url: "https://example.com/hooks/hangup", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", events: [...DEFAULT_WEBHOOK_EVENTS] },
       disabled: false,
       created_at: "2026-05-01T09:30:00.000Z",
       updated_at: "2026-05-01T09:30:00.000Z",
@@ -107,12 +121,32 @@ const getTenantRoute = createRoute({
   },
 });
 
+/**
+ * What a tenant PUT records: `tenant.disabled` or `tenant.enabled` when it changes `disabled`, and
+ * `tenant.put` unless that was all it changed. The detail names the fields given, never a value that
+ * could be a secret (a webhook URL may carry a token in its query).
+ */
+function tenantChanges(tenant: string, body: z.infer<typeof TenantBody>, existing: TenantRecord | null): AuditChange[] {
+  const target = `tenants/${tenant}`;
+  const changes: AuditChange[] = [];
+  const disabledChanged = body.disabled !== undefined && body.disabled !== (existing?.disabled === true);
+  if (disabledChanged) changes.push({ action: body.disabled ? "tenant.disabled" : "tenant.enabled", tenant, target });
+  const fields = Object.keys(body).filter((field) => field !== "disabled");
+  const othersChanged = !existing || (body.name !== undefined && body.name !== existing.name) || body.webhook !== undefined;
+  if (!disabledChanged || othersChanged) {
+    changes.push({ action: "tenant.put", tenant, target, detail: { created: !existing, fields, ...(body.name === undefined ? {} : { name: body.name }) } });
+  }
+  return changes;
+}
+
 /** A tenant as the admin API shows it; the webhook secret only when it was just generated. */
 function tenantView(record: TenantRecord, generatedSecret?: string) {
   return {
     id: record.id,
     ...(record.name ? { name: record.name } : {}),
-    ...(record.webhook ? { webhook: { url: record.webhook.url, ...(generatedSecret ? { secret: generatedSecret } : {}) } } : {}),
+    ...(record.webhook
+      ? { webhook: { url: record.webhook.url, ...(generatedSecret ? { secret: generatedSecret } : {}), events: record.webhook.events ?? [...DEFAULT_WEBHOOK_EVENTS] } }
+      : {}),
     disabled: record.disabled === true,
     created_at: record.created_at,
     updated_at: record.updated_at,
@@ -135,7 +169,8 @@ export const tenantRoutes = createRouter().openapi(putTenantRoute, async (c) => 
       ? await sealWebhookSecret(c.env, tenant, body.webhook.secret)
       : (existing?.webhook?.secret ??
         (await sealWebhookSecret(c.env, tenant, (generatedSecret = WEBHOOK_SECRET_PREFIX + toBase64(randomBytes(GENERATED_SECRET_BYTES))))));
-    webhook = { url: body.webhook.url, secret };
+    const events = body.webhook.events ? [...new Set(body.webhook.events)] : existing?.webhook?.events;
+    webhook = { url: body.webhook.url, secret, ...(events ? { events } : {}) };
   }
   const disabled = body.disabled ?? existing?.disabled === true;
   const record: TenantRecord = {
@@ -151,6 +186,7 @@ export const tenantRoutes = createRouter().openapi(putTenantRoute, async (c) => 
   if (body.disabled !== undefined) await setKeysDisabled(c.env, tenant, disabled);
   // Disabling cancels the tenant's running bulk jobs before it answers; enabling does not bring them back.
   if (body.disabled === true) await cancelRunningJobs(c.env, tenant);
+  for (const change of tenantChanges(tenant, body, existing)) noteChange(c, change);
   return c.json(tenantView(record, generatedSecret), existing ? 200 : 201);
 }).openapi(getTenantRoute, async (c) => {
   const { tenant } = c.req.valid("param");

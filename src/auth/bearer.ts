@@ -8,6 +8,7 @@ import { ProblemError } from "../http/problem";
 import { getApiKeyByHash } from "../tenants/store";
 import { secretsEqual } from "../bytes";
 import { hashApiKey, looksLikeApiKey } from "./api-keys";
+import { keyScopes } from "./scopes";
 
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? "");
@@ -37,10 +38,13 @@ export const requireTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const hash = await hashApiKey(key);
   const record = await getApiKeyByHash(c.env, hash);
-  // One KV read: the key's record carries its tenant's disabled flag (src/tenants/store.ts).
-  if (!record || record.disabled === true || !(await secretsEqual(record.hash, hash))) {
+  // One KV read, addressed by the key's hash (so a record found is the key's own; nothing left to compare):
+  // it carries the tenant's disabled flag too (src/tenants/store.ts).
+  if (!record || record.disabled === true) {
     throw unauthorized("The API key is not valid, has been revoked, or its tenant is disabled.");
   }
   c.set("tenant", record.tenant);
+  // The key's id names the actor in the audit trail; its scopes are checked by ./scope-guard.ts.
+  c.set("apiKey", { id: record.id, ...(record.name ? { name: record.name } : {}), scopes: keyScopes(record.scopes) });
   await next();
 };

@@ -37,7 +37,11 @@ export type StartResult =
   | { kind: "too_many" }
   | { kind: "started"; status: JobStatus };
 
-export type CancelResult = { kind: "not_found" } | { kind: "completed"; status: JobStatus } | { kind: "cancelled"; status: JobStatus };
+export type CancelResult =
+  | { kind: "not_found" }
+  | { kind: "completed"; status: JobStatus }
+  /** This request cancelled it, or it already was. */
+  | { kind: "cancelled" | "already_cancelled"; status: JobStatus };
 
 export class BulkHangupJob extends DurableObject<Env> {
   private readonly store: JobStore;
@@ -74,16 +78,14 @@ export class BulkHangupJob extends DurableObject<Env> {
   async cancel(): Promise<CancelResult> {
     const job = this.store.job();
     if (!job) return { kind: "not_found" };
-    if (job.status === "completed") return { kind: "completed", status: this.status()! };
-    if (job.status === "running") {
-      const now = Date.now();
-      // Stored before anything is awaited: from here on the run sends nothing (./job-run.ts).
-      this.store.finish("cancelled", now);
-      await this.ctx.storage.setAlarm(now + this.retentionMs);
-      await unregisterRunningJob(this.env, job.tenant, job.id).catch((error: unknown) =>
-        console.error(JSON.stringify({ level: "warn", msg: "bulk job: could not leave the running jobs", job: job.id, error: String(error) })),
-      );
-    }
+    if (job.status !== "running") return { kind: job.status === "completed" ? "completed" : "already_cancelled", status: this.status()! };
+    const now = Date.now();
+    // Stored before anything is awaited: from here on the run sends nothing (./job-run.ts).
+    this.store.finish("cancelled", now);
+    await this.ctx.storage.setAlarm(now + this.retentionMs);
+    await unregisterRunningJob(this.env, job.tenant, job.id).catch((error: unknown) =>
+      console.error(JSON.stringify({ level: "warn", msg: "bulk job: could not leave the running jobs", job: job.id, error: String(error) })),
+    );
     return { kind: "cancelled", status: this.status()! };
   }
 

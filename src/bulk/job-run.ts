@@ -12,7 +12,7 @@ import { readConfig } from "../config";
 import { bulkPaceObject, callObject } from "../objects";
 import { loadActivePolicy } from "../policy/active";
 import { getConnection, type ConnectionRecord } from "../tenants/store";
-import type { HangupResult } from "../calls/call-object";
+import type { HangupAnswer } from "../calls/rpc";
 import type { JobRow, JobStore, TargetRow, TargetStatus } from "./job-store";
 import { MAX_IN_FLIGHT, SlotQueue, blockSize, hangupRate } from "./pacing";
 import { hangupDecision } from "./protection";
@@ -190,7 +190,7 @@ async function drain({ env, store }: JobHost, job: JobRow, stopAt: number): Prom
   return outOfTime ? "out_of_time" : errors ? "errors" : "done";
 }
 
-function answerStatus(result: HangupResult): TargetStatus {
+function answerStatus(result: HangupAnswer): TargetStatus {
   switch (result.kind) {
     case "outcome":
       return result.outcome.status;

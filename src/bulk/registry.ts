@@ -1,8 +1,8 @@
 /**
  * The tenant's running bulk jobs, so that disabling the tenant can cancel them all before it answers. One
- * row per running job in `bulk_job_running`, a table of the call index's D1 database: strongly consistent,
- * one write when a job starts and one when it completes or is cancelled (its object deletes the row), so
- * the table holds running jobs only.
+ * row per running job in `bulk_job_running` (migrations/0003_bulk_job_running.sql), a table of the call
+ * index's D1 database: strongly consistent, one write when a job starts and one when it completes or is
+ * cancelled (its object deletes the row), so the table holds running jobs only.
  *
  * Bounded: at most MAX_RUNNING_JOBS per tenant (a job beyond it is refused, 429), so that disabling a
  * tenant asks a bounded number of objects; a row older than any job can run (left by a start that failed
@@ -15,26 +15,9 @@ export const MAX_RUNNING_JOBS = 20;
 /** No job runs longer than its retry window (plus its final runs): a row this old is left over. */
 const LEFT_OVER_AFTER_MS = FAILED_RETRY_WINDOW_MS + 60 * 60_000;
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS bulk_job_running (
-  tenant TEXT NOT NULL, job_id TEXT NOT NULL, accepted_at INTEGER NOT NULL, PRIMARY KEY (tenant, job_id)) WITHOUT ROWID`;
-
-/** Per isolate and database: applied once; a failure is retried by the next caller. */
-const applied = new WeakMap<D1Database, Promise<unknown>>();
-
-function ensureTable(db: D1Database): Promise<unknown> {
-  let pending = applied.get(db);
-  if (!pending) {
-    pending = db.prepare(SCHEMA).run();
-    pending.catch(() => applied.delete(db));
-    applied.set(db, pending);
-  }
-  return pending;
-}
-
 /** Registers a starting job; false when the tenant already runs MAX_RUNNING_JOBS. */
 export async function registerRunningJob(env: Env, tenant: string, jobId: string, now: number): Promise<boolean> {
   const db = env.CALL_INDEX_DB;
-  await ensureTable(db);
   const [, inserted] = await db.batch([
     db.prepare("DELETE FROM bulk_job_running WHERE tenant = ?1 AND accepted_at < ?2").bind(tenant, now - LEFT_OVER_AFTER_MS),
     // One statement, so two jobs starting at once cannot both take the last place.
@@ -46,7 +29,6 @@ export async function registerRunningJob(env: Env, tenant: string, jobId: string
 }
 
 export async function unregisterRunningJob(env: Env, tenant: string, jobId: string): Promise<void> {
-  await ensureTable(env.CALL_INDEX_DB);
   await env.CALL_INDEX_DB.prepare("DELETE FROM bulk_job_running WHERE tenant = ? AND job_id = ?").bind(tenant, jobId).run();
 }
 
@@ -56,7 +38,6 @@ export async function unregisterRunningJob(env: Env, tenant: string, jobId: stri
  */
 export async function cancelRunningJobs(env: Env, tenant: string): Promise<void> {
   const db = env.CALL_INDEX_DB;
-  await ensureTable(db);
   const { results } = await db.prepare("SELECT job_id FROM bulk_job_running WHERE tenant = ?").bind(tenant).all<{ job_id: string }>();
   await Promise.all(results.map((row) => bulkJobObject(env, tenant, row.job_id).cancel()));
   if (results.length) {

@@ -4,6 +4,8 @@
  * which takes the snapshot and works through it in the background until it completes or is cancelled.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { noteChange } from "../audit/trail";
+import { requires } from "../auth/scopes";
 import type { Context } from "hono";
 import { requireConnection } from "../calls/routes";
 import type { AppEnv } from "../http/app-env";
@@ -32,7 +34,7 @@ const startRoute = createRoute({
     "through its own exactly-once hangup (source `bulk`), paced to its provider's rate limit. `dry_run: true` only counts. " +
     "With neither `connection` nor a `match` criterion, `all: true` is required. " +
     `A tenant runs at most ${MAX_RUNNING_JOBS} jobs at once (429 beyond).`,
-  security: [{ tenantKey: [] }],
+  security: requires("bulk"),
   request: { body: { required: true, content: { "application/json": { schema: BulkHangupBody } } } },
   responses: {
     200: { description: "Dry run: what a real run would do; nothing changed", content: { "application/json": { schema: DryRunSchema } } },
@@ -46,7 +48,7 @@ const statusRoute = createRoute({
   path: "/v1/bulk-hangups/{id}",
   tags: [TAG],
   summary: "Progress of a bulk hangup",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:read"),
   request: { params: JobIdParam },
   responses: {
     200: { description: "The job's counts so far", content: { "application/json": { schema: JobStatusSchema } } },
@@ -62,12 +64,12 @@ const cancelRoute = createRoute({
   description:
     "Answers at once, without waiting for calls in flight: no call of the job is sent after this answer (a round already at the provider " +
     "settles itself and is counted), and no failed call is retried. Cancelling a cancelled job answers the same; a completed job is 409.",
-  security: [{ tenantKey: [] }],
+  security: requires("bulk"),
   // No body is needed; one that is sent must be JSON (`{}`), like every other body.
   request: { params: JobIdParam, body: { required: false, content: { "application/json": { schema: CancelBody } } } },
   responses: {
     200: { description: "The job, now cancelled", content: { "application/json": { schema: JobStatusSchema } } },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
   },
 });
 
@@ -118,6 +120,7 @@ export const bulkRoutes = createRouter()
     if (result.kind === "too_many") {
       throw new ProblemError(429, "rate_limited", `This tenant already runs ${MAX_RUNNING_JOBS} bulk hangups: wait for one to complete, or cancel one.`);
     }
+    noteChange(c, { action: "bulk.started", tenant, target: `bulk-hangups/${id}`, detail: { criteria, reason: body.reason, matched: result.status.matched, protected: result.status.protected } });
     return c.json({ id, matched: result.status.matched, protected: result.status.protected, status: "running" as const }, 202);
   })
   .openapi(statusRoute, async (c) => {
@@ -132,6 +135,8 @@ export const bulkRoutes = createRouter()
     const result = JOB_ID_PATTERN.test(id) ? await jobStub(c, id).cancel() : { kind: "not_found" as const };
     if (result.kind === "not_found") throw notFound();
     if (result.kind === "completed") throw new ProblemError(409, "conflict", "This bulk hangup has completed; there is nothing left to cancel.");
+    // Recorded when this request cancelled the job; asking again changes nothing.
+    if (result.kind === "cancelled") noteChange(c, { action: "bulk.cancelled", tenant: c.get("tenant"), target: `bulk-hangups/${id}` });
     return c.json(result.status, 200);
   });
 

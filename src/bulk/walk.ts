@@ -3,7 +3,6 @@
  * hang-up or protected, and noting each connection's hangup decision: the dry run's answer and the
  * job's snapshot are the same walk.
  */
-import { ensureSchema } from "../call-index/schema";
 import type { CompiledPolicy } from "../policy/compile";
 import type { Decision } from "../policy/types";
 import { hangupDecision, isProtected } from "./protection";
@@ -32,7 +31,6 @@ export async function walkSelection(
   now: number,
   createdUpTo?: string,
 ): Promise<WalkResult> {
-  await ensureSchema(env.CALL_INDEX_DB);
   const result: WalkResult = { targets: [], protected: [], denied: null };
   const decided = new Set<string>();
   let after: SelectedCall | null = null;

@@ -5,7 +5,6 @@
  * only a later incarnation of the same call id (its `created_at` after the tombstone's) replaces it.
  */
 import { CallIndexReportSchema, type CallIndexReport } from "./report";
-import { ensureSchema } from "./schema";
 
 
 /** A queue message body as a report, or null when it is not one (it is logged and dropped, never retried). */
@@ -82,6 +81,5 @@ export function reportStatements(db: D1Database, report: CallIndexReport, now: n
 /** Applies reports in one D1 batch (one transaction): all of them or, on error, none. */
 export async function ingestReports(db: D1Database, reports: readonly CallIndexReport[], now = Date.now()): Promise<void> {
   if (!reports.length) return;
-  await ensureSchema(db);
   await db.batch(latestPerCall(reports).flatMap((report) => reportStatements(db, report, now)));
 }

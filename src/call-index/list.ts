@@ -1,13 +1,7 @@
 /** One page of a tenant's calls from the index. */
+import { InvalidCursorError } from "../http/keyset-cursor";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { listedCall, listQuery, type EntryRow, type ListedCall, type ListFilter } from "./list-query";
-import { ensureSchema } from "./schema";
-
-export class InvalidCursorError extends Error {
-  constructor() {
-    super("The cursor is not one this list gave out for this query.");
-  }
-}
 
 export interface CallPage {
   calls: ListedCall[];
@@ -17,7 +11,6 @@ export interface CallPage {
 export async function listCalls(env: Env, tenant: string, filter: ListFilter, limit: number, cursor?: string): Promise<CallPage> {
   const after = cursor === undefined ? null : await decodeCursor(env, tenant, filter, cursor);
   if (cursor !== undefined && !after) throw new InvalidCursorError();
-  await ensureSchema(env.CALL_INDEX_DB);
   // One row more than asked tells whether another page exists, so the last page has no cursor.
   const { sql, params } = listQuery(tenant, filter, after, limit + 1);
   const { results } = await env.CALL_INDEX_DB.prepare(sql).bind(...params).all<EntryRow>();

@@ -6,7 +6,6 @@
  * run per isolate every PURGE_EVERY_MS, from the queue consumer.
  */
 import { readConfig } from "../config";
-import { ensureSchema } from "./schema";
 
 /** Longer than a call object takes to report its own deletion, and than a queue keeps a message (4 days by default). */
 export const RETENTION_MARGIN_DAYS = 7;
@@ -21,7 +20,6 @@ export function purgeCutoff(env: { CALL_RETENTION_DAYS?: string }, now: number):
 
 /** Deletes up to PURGE_ROWS_PER_RUN expired entries (their flags go by trigger); answers how many. */
 export async function purgeExpired(db: D1Database, cutoff: number): Promise<number> {
-  await ensureSchema(db);
   const result = await db
     .prepare(
       `DELETE FROM call_entry WHERE (tenant, connection, call_id) IN

@@ -3,11 +3,13 @@
  * calls' own records by the queue's delivery time (README, "Call index and bulk hangups").
  */
 import { createRoute } from "@hono/zod-openapi";
+import { requires } from "../auth/scopes";
 import { addLogFields } from "../http/access-log";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { problemResponses } from "../http/schemas";
-import { InvalidCursorError, listCalls } from "./list";
+import { InvalidCursorError } from "../http/keyset-cursor";
+import { listCalls } from "./list";
 import type { ListFilter } from "./list-query";
 import { CallListSchema, DEFAULT_LIST_LIMIT, ListCallsQuery } from "./schemas";
 
@@ -19,7 +21,7 @@ const listRoute = createRoute({
   description:
     "Lists the calls the gateway has seen for this tenant, newest `created_at` first. Following `next_cursor` until it is null " +
     "lists each matching call exactly once, even while new calls arrive. The list may trail the calls' own records by at most 10 s.",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:read"),
   request: { query: ListCallsQuery },
   responses: {
     200: { description: "One page of calls", content: { "application/json": { schema: CallListSchema } } },

@@ -1,11 +1,10 @@
 /** Request and response schemas of `GET /v1/calls` (also its OpenAPI document). */
 import { z } from "@hono/zod-openapi";
-import { Id, IsoDateTime } from "../http/schemas";
+import { Id, IsoDateTime, ListLimit } from "../http/schemas";
 import { OutcomeStatus } from "../vocabulary";
 import { CallIndexReportSchema } from "./report";
 
-export const MAX_LIST_LIMIT = 500;
-export const DEFAULT_LIST_LIMIT = 50;
+export { DEFAULT_LIST_LIMIT } from "../http/schemas";
 
 const BooleanText = z.enum(["true", "false"]).transform((text) => text === "true");
 
@@ -18,13 +17,7 @@ export const ListCallsQuery = z
     flag: z.string().min(1).max(64).optional().openapi({ description: "Carries this flag (case-insensitive)", example: "irsf" }),
     since: IsoDateTime.optional().openapi({ description: "created_at at or after (inclusive)", example: "2026-05-01T00:00:00Z" }),
     until: IsoDateTime.optional().openapi({ description: "created_at before (exclusive)", example: "2026-05-02T00:00:00Z" }),
-    limit: z
-      .string()
-      .regex(/^[0-9]{1,3}$/, "must be an integer from 1 to 500")
-      .transform(Number)
-      .pipe(z.number().int().min(1, "must be at least 1").max(MAX_LIST_LIMIT, "must be at most 500"))
-      .optional()
-      .openapi({ type: "integer", minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT }),
+    limit: ListLimit,
     cursor: z.string().min(1).max(2048).optional().openapi({ description: "`next_cursor` of the previous page, with the same filters" }),
   })
   .refine((q) => q.since === undefined || q.until === undefined || Date.parse(q.since) <= Date.parse(q.until), {

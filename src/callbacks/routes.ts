@@ -20,7 +20,11 @@ import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { CallId, Id, problemResponses } from "../http/schemas";
 import { callObject } from "../objects";
-import { getConnection, openCredentials } from "../tenants/store";
+import type { LifecycleEvent } from "../providers/lifecycle/event";
+import { loadActivePolicy } from "../policy/active";
+import { evaluate } from "../policy/evaluate";
+import type { Decision } from "../policy/types";
+import { getConnection, openCredentials, type ConnectionRecord } from "../tenants/store";
 import { getCallbackDialect } from "../providers/registry";
 import type { CallbackRequest } from "../providers/callbacks/types";
 import { signedUrl } from "./public-url";
@@ -101,6 +105,38 @@ export const callbackRoutes = createRouter().openapi(callbackRoute, async (c) =>
   if (!event || !CallId.safeParse(event.callId).success) {
     throw new ProblemError(422, "invalid_request", `The callback does not name a call in ${connection.provider}'s format.`);
   }
-  await callObject(c.env, tenant, connection.id, event.callId).providerStatus({ status: event.status, ended: event.ended });
+  const now = Date.now();
+  await callObject(c.env, tenant, connection.id, event.callId).providerEvent({
+    tenant,
+    connection: connection.id,
+    call_id: event.callId,
+    provider: connection.provider,
+    event,
+    register: connection.watch === "all" ? await registration(c.env, connection, event, now) : null,
+  });
   return c.body(null, 204);
 });
+
+/**
+ * On a connection that watches every call, what registering the event's call would be: the policy decides
+ * at once, exactly as for POST /v1/calls; a tenant the policy denies gets nothing registered (null).
+ */
+async function registration(env: Env, connection: ConnectionRecord, event: LifecycleEvent, now: number): Promise<{ decision: Decision; reconcile: boolean } | null> {
+  const startedAt = event.startedAt ?? event.answeredAt ?? event.occurredAt ?? new Date(now).toISOString();
+  const decision = evaluate(await loadActivePolicy(env), {
+    kind: "call",
+    tenant: connection.tenant,
+    connection: connection.id,
+    provider: connection.provider,
+    call: {
+      call_id: event.callId,
+      started_at: startedAt,
+      ...(event.answeredAt ? { answered_at: event.answeredAt } : {}),
+      flags: [],
+      ...(event.from ? { from: event.from } : {}),
+      ...(event.to ? { to: event.to } : {}),
+    },
+    now,
+  });
+  return decision.allowed ? { decision, reconcile: connection.reconcile } : null;
+}

@@ -3,25 +3,18 @@
  * credentials, ask the connection's circuit breaker, build the request in the provider's dialect and
  * send it with the bounded retries of ../providers/send-hangup.ts. Whatever stops it before the provider
  * answers (connection removed, key rotated, circuit open) is a `failed` reading that says whether
- * anything was sent, so every round ends with a stored, truthful outcome.
+ * anything was sent, so every round ends with a stored, truthful outcome. The answer has the shape a
+ * send has (`SendResult`): an open circuit is a reading that asks for a pause (`retryAfterMs`).
  */
 import { getProvider } from "../providers/registry";
-import { sendHangup, type AttemptLog } from "../providers/send-hangup";
+import { sendHangup, type AttemptLog, type SendResult } from "../providers/send-hangup";
 import type { Reading } from "../providers/types";
 import { getConnection, openCredentials, type ConnectionRecord } from "../tenants/store";
-import { admitHangup, reportHangup, CIRCUIT_OPEN_CODE } from "./connection-health";
+import { admitHangup, reportHangup, CIRCUIT_OPEN_CODE, type WaitUntil } from "../health/admission";
 import type { CallIdentity } from "./stored-call";
 
-export interface Dispatched {
-  reading: Reading;
-  httpStatus: number | null;
-  attempts: AttemptLog[];
-  /** The circuit was open: nothing was sent, and the provider may be tried again from this time. */
-  circuitOpenUntil: number | null;
-}
-
-function notSent(detail: string, extra: Partial<Reading> = {}): Dispatched {
-  return { reading: { status: "failed", detail, ...extra }, httpStatus: null, attempts: [], circuitOpenUntil: null };
+function notSent(detail: string, extra: Partial<Reading> = {}): SendResult {
+  return { reading: { status: "failed", detail, ...extra }, httpStatus: null, attempts: [] };
 }
 
 export async function dispatchHangup(
@@ -29,8 +22,9 @@ export async function dispatchHangup(
   call: CallIdentity,
   round: { operationId: string; reason: string | null },
   onRetry: (attempt: AttemptLog) => void,
-  preloaded?: ConnectionRecord,
-): Promise<Dispatched> {
+  preloaded: ConnectionRecord | undefined,
+  waitUntil: WaitUntil,
+): Promise<SendResult> {
   const connection = preloaded ?? (await getConnection(env, call.tenant, call.connection));
   const adapter = connection && getProvider(connection.provider);
   if (!connection || !adapter) return notSent("the connection no longer exists; nothing was sent");
@@ -41,16 +35,13 @@ export async function dispatchHangup(
     return notSent("the stored credentials could not be opened or are not valid for this provider; nothing was sent", { credentialsRejected: true });
   }
 
-  const admission = await admitHangup(env, call);
-  if (!admission.send) {
+  const admission = await admitHangup(env, call, waitUntil);
+  if (admission.kind === "refuse") {
     const until = new Date(admission.retryAt).toISOString();
-    return {
-      ...notSent(
-        `the provider failed the last ${admission.failures} hangups on this connection, so the gateway sends it nothing until ${until} (circuit open); nothing was sent`,
-        { code: CIRCUIT_OPEN_CODE },
-      ),
-      circuitOpenUntil: admission.retryAt,
-    };
+    return notSent(
+      `the provider failed the last ${admission.failures} hangups on this connection, so the gateway sends it nothing until ${until} (circuit open); nothing was sent`,
+      { code: CIRCUIT_OPEN_CODE, retryAfterMs: Math.max(0, admission.retryAt - Date.now()) },
+    );
   }
 
   let sentAttempts = 0;
@@ -62,6 +53,7 @@ export async function dispatchHangup(
         operationId: round.operationId,
         credentials,
         baseUrl: connection.base_url ?? adapter.defaultBaseUrl,
+        scope: { tenant: call.tenant, connection: call.connection },
         ...(round.reason ? { reason: round.reason } : {}),
       },
       {
@@ -71,8 +63,8 @@ export async function dispatchHangup(
         },
       },
     );
-    await reportHangup(env, call, admission, sent.reading);
-    return { ...sent, circuitOpenUntil: null };
+    reportHangup(env, call, admission, sent.reading, waitUntil);
+    return sent;
   } catch {
     // The error's text is not kept: it may quote what it failed on.
     return sentAttempts === 0

@@ -3,7 +3,9 @@
  * ones dropped are counted per type, so a record stays small and readable after any number of
  * callbacks, signals or retries. Pure functions over the stored call.
  */
-import type { JsonObject } from "./stored-call";
+
+/** A JSON object read back from storage (see ./schemas.ts for why its values are `{} | null`). */
+export type JsonObject = Record<string, {} | null>;
 
 export interface CallEvent {
   at: string;

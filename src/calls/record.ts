@@ -4,7 +4,7 @@
  */
 import type { CallIndexReport } from "../call-index/report";
 import type { CallRecord } from "./schemas";
-import { callState, isSettled, latestRound, watchEndsAt, type Round, type StoredCall } from "./stored-call";
+import { callState, isOver, latestRound, retainedUntil, watchEndsAt, watchedRegistration, type Round, type StoredCall } from "./stored-call";
 
 function roundView(round: Round): CallRecord["rounds"][number] {
   return {
@@ -17,11 +17,6 @@ function roundView(round: Round): CallRecord["rounds"][number] {
     completed_at: round.completed_at,
     outcome: round.outcome,
   };
-}
-
-/** When a settled call's storage goes: `retention` after its last change; null while it is not settled. */
-export function retainedUntil(call: StoredCall, retention: number): number | null {
-  return isSettled(call) ? Date.parse(call.updated_at) + retention : null;
 }
 
 export function toRecord(call: StoredCall, retention: number): CallRecord {
@@ -41,11 +36,14 @@ export function toRecord(call: StoredCall, retention: number): CallRecord {
     flags: call.flags,
     metadata: call.details?.metadata ?? null,
     registration: call.registration && {
+      source: call.registration.source,
       registered_at: call.registration.registered_at,
       decision: call.registration.decision,
       evaluated_at: call.registration.evaluated_at,
-      watch_ends_at: new Date(watchEndsAt(call.registration)).toISOString(),
+      watch_ends_at: watchedRegistration(call) ? new Date(watchEndsAt(call.registration)).toISOString() : null,
     },
+    lifecycle: call.lifecycle,
+    reconciliations: call.reconcile.reads,
     hangup: latest && roundView(latest),
     rounds: call.rounds.map(roundView),
     rounds_omitted: call.rounds_omitted,
@@ -68,7 +66,7 @@ export function toIndexReport(call: StoredCall): CallIndexReport {
     connection: call.connection,
     call_id: call.call_id,
     provider: call.provider,
-    state: isSettled(call) ? "ended" : "live",
+    state: isOver(call) ? "ended" : "live",
     registered: call.registered,
     started_at: call.details?.started_at ?? null,
     to: call.details?.to ?? null,

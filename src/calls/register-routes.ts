@@ -5,8 +5,10 @@
  * the same exactly-once path as an API hangup, and sets its alarm for the deadline.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { requires } from "../auth/scopes";
 import { addLogFields } from "../http/access-log";
 import { sha256Hex } from "../bytes";
+import { canonicalJson } from "../canonical-json";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { problemResponses } from "../http/schemas";
@@ -16,7 +18,7 @@ import { callObject } from "../objects";
 import { requireConnection } from "./routes";
 import { CallIdParam, CallRecordSchema, MAX_FLAGS_PER_CALL, RegisterBody, SignalBody } from "./schemas";
 import type { JsonObject } from "./stored-call";
-import { normalizeFlags } from "./watch";
+import { normalizeFlags } from "./judge";
 
 const TAG = "Calls";
 
@@ -33,7 +35,7 @@ const registerRoute = createRoute({
     "before this answers (through the same exactly-once hangup as the API, reason `policy:<rule>`); otherwise it is hung up " +
     "at its deadline. Sending the same registration again answers 200 with the current record and `Idempotent-Replayed: true`; " +
     "different details for a registered call, or registering a call that was already hung up, is 409.",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:register"),
   request: { body: { required: true, content: { "application/json": { schema: RegisterBody } } } },
   responses: {
     201: { description: "Registered: the call's record, with the decision and any hangup it caused", content: { "application/json": { schema: CallRecordSchema } } },
@@ -55,7 +57,7 @@ const signalRoute = createRoute({
     "Flags are added (once each) and the policy is evaluated at once: a matching enforced fraud_flags rule hangs the call up " +
     "before this answers. `ended: true` marks the call over: it is no longer watched and not hung up. 404 for a call that " +
     "was never registered nor hung up.",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:register"),
   request: {
     params: CallIdParam,
     body: { required: true, content: { "application/json": { schema: SignalBody } } },
@@ -66,9 +68,21 @@ const signalRoute = createRoute({
   },
 });
 
-/** Identifies a registration request, so that its retry is told apart from a different registration. */
-function registrationFingerprint(body: { started_at?: string; from?: string; to?: string; metadata?: Record<string, unknown> }, flags: string[]) {
-  return sha256Hex(JSON.stringify([body.started_at ?? null, body.from ?? null, body.to ?? null, [...flags].sort(), body.metadata ?? null]));
+/** The registration's instants, compared as the instant they name however they are written (`…Z`, `….000Z`, an offset). */
+const INSTANT_FIELDS = ["started_at", "answered_at"];
+
+/**
+ * Identifies a registration by its values, so that its retry is told apart from a different registration
+ * however its JSON is written: every field of the body but the ids that address the call, as canonical JSON
+ * (metadata keys in any order), instants as instants, flags as stored.
+ */
+function registrationFingerprint(body: Record<string, unknown>, flags: string[]): Promise<string> {
+  const values: Record<string, unknown> = { ...body, call_id: undefined, connection: undefined, flags: [...flags].sort() };
+  for (const field of INSTANT_FIELDS) {
+    const text = values[field];
+    if (typeof text === "string") values[field] = new Date(Date.parse(text)).toISOString();
+  }
+  return sha256Hex(canonicalJson(values));
 }
 
 export const registrationRoutes = createRouter()
@@ -77,11 +91,15 @@ export const registrationRoutes = createRouter()
     const tenant = c.get("tenant");
     const connection = await requireConnection(c, body.connection);
     const now = Date.now();
-    if (body.started_at && Date.parse(body.started_at) > now + MAX_CLOCK_SKEW_MS) {
-      const errors = [{ path: "started_at", message: "must not be in the future" }];
-      throw new ProblemError(422, "invalid_request", "The request body is not valid: started_at: must not be in the future", { errors });
+    for (const field of ["started_at", "answered_at"] as const) {
+      const value = body[field];
+      if (value && Date.parse(value) > now + MAX_CLOCK_SKEW_MS) {
+        const errors = [{ path: field, message: "must not be in the future" }];
+        throw new ProblemError(422, "invalid_request", `The request body is not valid: ${field}: must not be in the future`, { errors });
+      }
     }
     const startedAt = new Date(body.started_at ?? now).toISOString();
+    const answeredAt = body.answered_at ? new Date(body.answered_at).toISOString() : null;
     const flags = normalizeFlags(body.flags ?? []);
 
     const decision = evaluate(await loadActivePolicy(c.env), {
@@ -89,7 +107,14 @@ export const registrationRoutes = createRouter()
       tenant,
       connection: connection.id,
       provider: connection.provider,
-      call: { call_id: body.call_id, started_at: startedAt, flags, ...(body.from ? { from: body.from } : {}), ...(body.to ? { to: body.to } : {}) },
+      call: {
+        call_id: body.call_id,
+        started_at: startedAt,
+        ...(answeredAt ? { answered_at: answeredAt } : {}),
+        flags,
+        ...(body.from ? { from: body.from } : {}),
+        ...(body.to ? { to: body.to } : {}),
+      },
       now,
     });
     addLogFields(c, { connection: connection.id, policy_version: decision.policy_version });
@@ -103,6 +128,7 @@ export const registrationRoutes = createRouter()
       call_id: body.call_id,
       provider: connection.provider,
       started_at: startedAt,
+      answered_at: answeredAt,
       from: body.from ?? null,
       to: body.to ?? null,
       flags,
@@ -110,6 +136,7 @@ export const registrationRoutes = createRouter()
       metadata: (body.metadata ?? null) as JsonObject | null,
       fingerprint: await registrationFingerprint(body, flags),
       decision,
+      reconcile: connection.reconcile,
     });
     if (result.kind === "conflict") throw new ProblemError(409, "conflict", result.detail);
     if (result.record.hangup?.outcome) addLogFields(c, { outcome: result.record.hangup.outcome.status });

@@ -4,12 +4,13 @@
  * replayed forever. `failed` ends only its round: the next request starts a new one, unless it carries an
  * Idempotency-Key this call already answered, which replays that answer. One round at a time.
  */
+import { Invariant } from "../errors";
 import type { Decision } from "../policy/types";
-import type { AttemptLog } from "../providers/send-hangup";
+import type { AttemptLog, SendResult } from "../providers/send-hangup";
 import type { HangupOutcome, HangupSource } from "../vocabulary";
 import { appendEvent } from "./events";
-import type { Dispatched } from "./dispatch";
 import { identityOf, pendingRound, type Round, type StoredCall } from "./stored-call";
+import { ROUND_LEASE_MS } from "./timings";
 
 /** Rounds kept in full in the record; older ones are counted in `rounds_omitted`. */
 export const MAX_ROUNDS_KEPT = 20;
@@ -18,28 +19,45 @@ export const MAX_ROUNDS_KEPT = 20;
 export const MAX_IDEMPOTENCY_KEYS = 50;
 
 export interface RoundRequest {
-  operation_id: string;
   source: HangupSource;
   reason: string | null;
   decision: Decision | null;
+  bulk_job?: string;
 }
 
-export function nextRoundNumber(call: StoredCall): number {
-  return call.rounds_omitted + call.rounds.length + 1;
-}
+const iso = (ms: number) => new Date(ms).toISOString();
 
-export function startRound(call: StoredCall, request: RoundRequest, now: string): StoredCall {
-  const round: Round = { n: nextRoundNumber(call), ...request, requested_at: now, status: "pending", completed_at: null, outcome: null, attempts: [] };
+export function startRound(call: StoredCall, request: RoundRequest, operationId: string, now: number): StoredCall {
+  const round: Round = {
+    n: call.rounds_omitted + call.rounds.length + 1,
+    operation_id: operationId,
+    source: request.source,
+    reason: request.reason,
+    decision: request.decision,
+    bulk_job: request.bulk_job ?? null,
+    requested_at: iso(now),
+    status: "pending",
+    lease_until: iso(now + ROUND_LEASE_MS),
+    completed_at: null,
+    outcome: null,
+    attempts: [],
+  };
   const rounds = [...call.rounds, round];
   const dropped = Math.max(0, rounds.length - MAX_ROUNDS_KEPT);
   const next = { ...call, rounds: rounds.slice(dropped), rounds_omitted: call.rounds_omitted + dropped };
-  return appendEvent(next, { at: now, type: "hangup.requested", data: { round: round.n, source: request.source, reason: request.reason } });
+  return appendEvent(next, { at: iso(now), type: "hangup.requested", data: { round: round.n, source: request.source, reason: request.reason } });
 }
 
 function withPendingRound(call: StoredCall, change: (round: Round) => Round): StoredCall {
   const round = pendingRound(call);
-  if (!round) throw new Error("no round in flight");
+  if (!round) throw new Invariant("no round in flight");
   return { ...call, rounds: [...call.rounds.slice(0, -1), change(round)] };
+}
+
+/** The pending round taken over by this instance (its sender died): the same operation, a new lease. */
+export function resumeRound(call: StoredCall, why: string, now: number): StoredCall {
+  const resumed = withPendingRound(call, (round) => ({ ...round, lease_until: iso(now + ROUND_LEASE_MS) }));
+  return appendEvent(resumed, { at: iso(now), type: "hangup.reconciling", data: { round: pendingRound(call)!.n, reason: why } });
 }
 
 /** A retryable attempt, stored as it happens so that a round cut short by a crash still shows it. */
@@ -47,23 +65,24 @@ export function recordAttempt(call: StoredCall, attempt: AttemptLog): StoredCall
   return withPendingRound(call, (round) => ({ ...round, attempts: [...round.attempts, attempt] }));
 }
 
-export function completeRound(call: StoredCall, dispatched: Dispatched, completedAt: string): { call: StoredCall; outcome: HangupOutcome } {
+export function completeRound(call: StoredCall, sent: SendResult, now: number): { call: StoredCall; outcome: HangupOutcome } {
   const round = pendingRound(call);
-  if (!round) throw new Error("no round in flight");
-  const { reading, httpStatus } = dispatched;
+  if (!round) throw new Invariant("no round in flight");
+  const { reading, httpStatus } = sent;
+  const completedAt = iso(now);
   const outcome: HangupOutcome = {
     ...identityOf(call),
     status: reading.status,
     reason: round.reason,
     decision: round.decision,
     provider_response: { http_status: httpStatus, detail: reading.detail, ...(reading.code !== undefined ? { code: reading.code } : {}) },
-    attempts: dispatched.attempts.length,
+    attempts: sent.attempts.length,
     round: round.n,
     source: round.source,
     requested_at: round.requested_at,
     completed_at: completedAt,
   };
-  const completed = withPendingRound(call, (r) => ({ ...r, status: "completed", completed_at: completedAt, outcome, attempts: dispatched.attempts }));
+  const completed = withPendingRound(call, (r) => ({ ...r, status: "completed", lease_until: null, completed_at: completedAt, outcome, attempts: sent.attempts }));
   return { call: appendEvent(completed, { at: completedAt, type: "hangup.completed", data: { round: round.n, status: outcome.status } }), outcome };
 }
 

@@ -3,10 +3,12 @@
  * the connection and asks the policy; the call's Durable Object does the rest.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { requires } from "../auth/scopes";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { addLogFields } from "../http/access-log";
 import { sha256Hex } from "../bytes";
+import { Invariant } from "../errors";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { problemResponses } from "../http/schemas";
@@ -28,7 +30,7 @@ const hangupRoute = createRoute({
     "request replays them. `failed` ends only its round: a later request starts a new round, unless it carries an " +
     "`Idempotency-Key` this call already answered, which replays that answer. Every answer but the one whose request " +
     "performed the round carries `Idempotent-Replayed: true`.",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:hangup"),
   request: {
     params: CallIdParam,
     headers: IdempotencyHeaders,
@@ -49,7 +51,7 @@ const getCallRoute = createRoute({
   path: "/v1/calls/{call_id}",
   tags: [TAG],
   summary: "The stored record of a call",
-  security: [{ tenantKey: [] }],
+  security: requires("calls:read"),
   request: { params: CallIdParam, query: ConnectionQuery },
   responses: {
     200: { description: "State, hangup, every attempt and event", content: { "application/json": { schema: CallRecordSchema } } },
@@ -101,9 +103,8 @@ export const callRoutes = createRouter()
     if (result.kind === "idempotency_mismatch") {
       throw new ProblemError(422, "idempotency_key_reused", "This Idempotency-Key was already used with a different request body.");
     }
-    // Only bulk hangups are judged on the call's protection; this route's are not (source "api").
-    if (result.kind === "protected") throw new ProblemError(403, "policy_denied", "A policy protects this call; nothing was sent to the provider.", { decision: result.decision });
-    if (result.kind === "ended") throw new Error("a bulk job's answer to an API hangup"); // only a command with bulk_job gets it
+    // Only a bulk job's hangups are spared for protection or an end reported meanwhile; an API hangup is sent.
+    if (result.kind !== "outcome") throw new Invariant(`an API hangup was answered ${result.kind}`);
     addLogFields(c, { outcome: result.outcome.status, replayed: result.replayed });
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(result.outcome, 200);

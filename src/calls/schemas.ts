@@ -1,9 +1,15 @@
-/** Request and response schemas of the tenant call routes (also their OpenAPI document). */
+/**
+ * Request and response schemas of the tenant call routes (also their OpenAPI document). A registered
+ * schema that may be null is `X.or(z.null())`, never `X.nullable()`: zod-to-openapi 9.1 writes the latter
+ * as a bare `$ref` or an `allOf` that no null satisfies (test/openapi-responses.ts checks every answer).
+ */
 import { z } from "@hono/zod-openapi";
 import { BoundedJsonObject } from "../http/json-bounds";
 import { CallId, E164, Id, IsoDateTime } from "../http/schemas";
 import type { CallEvent } from "./events";
 import type { JsonObject } from "./stored-call";
+import { WEBHOOK_EVENT_TYPES } from "../webhooks/event-types";
+import { CALL_CAUSES, ENDED_BY, LIFECYCLE_STATES } from "../providers/lifecycle/vocabulary";
 import { AttemptSchema, DecisionSchema, HANGUP_OUTCOME_EXAMPLE, HangupSource, OutcomeSchema } from "../vocabulary";
 
 export { OutcomeSchema };
@@ -49,6 +55,7 @@ export const RegisterBody = z
     call_id: CallId,
     connection: Id.openapi({ example: "sandbox" }),
     started_at: IsoDateTime.optional().openapi({ description: "When the call started; default now. Not more than 5 minutes ahead.", example: "2026-05-01T09:30:00Z" }),
+    answered_at: IsoDateTime.optional().openapi({ description: "When the call was answered, if it was: max_duration counts from it. Not more than 5 minutes ahead.", example: "2026-05-01T09:30:12Z" }),
     from: E164.optional().openapi({ example: "+14155550100" }),
     to: E164.optional().openapi({ example: "+442071838750" }),
     flags: Flags.optional(),
@@ -81,6 +88,21 @@ export const ConnectionQuery = z.object({
   connection: Id.openapi({ param: { name: "connection", in: "query" }, example: "sandbox" }),
 });
 
+const LifecycleSchema = z
+  .object({
+    state: z.enum(LIFECYCLE_STATES).openapi({ description: "initiated → ringing → answered → ended, never backwards" }),
+    started_at: z.string().nullable(),
+    answered_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    duration_seconds: z.number().nullable().openapi({ description: "From answer to end; null if never answered" }),
+    cause: z.enum(CALL_CAUSES).nullable().openapi({ description: "Why it ended, in one vocabulary whatever the provider" }),
+    ended_by: z.enum(ENDED_BY).nullable(),
+    provider_cause: z.string().nullable().openapi({ description: "The provider's own words for the end" }),
+    source: z.enum(["callback", "signal", "reconcile", "hangup"]).nullable().openapi({ description: "What ended it" }),
+    timeline: z.array(z.object({ state: z.enum(LIFECYCLE_STATES), at: z.string() })).openapi({ description: "Each state the call reached, in order, with when" }),
+  })
+  .openapi("CallLifecycle");
+
 const RoundSchema = z
   .object({
     n: z.number().int().openapi({ description: "1 for the call's first round" }),
@@ -90,14 +112,14 @@ const RoundSchema = z
     reason: z.string().nullable(),
     requested_at: z.string(),
     completed_at: z.string().nullable(),
-    outcome: OutcomeSchema.nullable(),
+    outcome: OutcomeSchema.or(z.null()),
   })
   .openapi("HangupRound");
 
 const WebhookSchema = z
   .object({
     id: z.string().openapi({ description: "The webhook-id header, the same on every attempt" }),
-    type: z.enum(["call.hangup.completed", "call.hangup.failed"]),
+    type: z.enum(WEBHOOK_EVENT_TYPES),
     status: z.enum(["pending", "delivered", "failed", "not_configured", "superseded"]),
     next_attempt_at: z.string().nullable(),
     deliveries: z.array(
@@ -128,14 +150,19 @@ export const CallRecordSchema = z
     metadata: z.record(z.string(), z.unknown()).nullable(),
     registration: z
       .object({
+        source: z.enum(["api", "provider_event"]).openapi({ description: "POST /v1/calls, or a provider's event on a connection that watches every call" }),
         registered_at: z.string(),
         decision: DecisionSchema.openapi({ description: "The latest automatic-termination decision (kind \"call\")" }),
         evaluated_at: z.string(),
-        watch_ends_at: z.string().openapi({ description: "When the call stops being watched if its end is never reported" }),
+        watch_ends_at: z.string().nullable().openapi({ description: "When the call stops being watched if its end is never reported; null once it is no longer watched" }),
       })
       .nullable()
-      .openapi({ description: "Present for a call registered with POST /v1/calls" }),
-    hangup: RoundSchema.nullable().openapi({ description: "The latest round (the one whose outcome a new request would replay)" }),
+      .openapi({ description: "Present for a registered call" }),
+    lifecycle: LifecycleSchema,
+    reconciliations: z
+      .array(z.object({ at: z.string(), http_status: z.number().int().nullable(), said: z.enum(["live", "ended", "unknown", "error"]) }))
+      .openapi({ description: "The latest status reads at the provider (reconciliation), oldest first" }),
+    hangup: RoundSchema.or(z.null()).openapi({ description: "The latest round (the one whose outcome a new request would replay)" }),
     rounds: z.array(RoundSchema).openapi({ description: "Every round, oldest first (the latest 20; `rounds_omitted` counts older ones)" }),
     rounds_omitted: z.number().int(),
     retry: z
@@ -143,7 +170,7 @@ export const CallRecordSchema = z
       .nullable()
       .openapi({ description: "A watched call whose automatic hangup failed: when the gateway tries again" }),
     attempts: z.array(AttemptSchema).openapi({ description: "Every provider attempt of the rounds shown" }),
-    webhook: WebhookSchema.nullable().openapi({ description: "The latest outcome webhook to the tenant" }),
+    webhook: WebhookSchema.or(z.null()).openapi({ description: "The latest outcome webhook to the tenant" }),
     webhooks: z.array(WebhookSchema).openapi({ description: "The latest outcome webhooks, oldest first" }),
     events: z.array(z.object({ at: z.string(), type: z.string(), data: z.record(z.string(), z.unknown()) })),
     events_omitted: z.record(z.string(), z.number().int()).openapi({ description: "Older events dropped to keep the record small, counted by type" }),
@@ -185,6 +212,22 @@ function exampleRecord() {
     flags: [],
     metadata: null,
     registration: null,
+    lifecycle: {
+      state: "ended" as const,
+      started_at: null,
+      answered_at: null,
+      ended_at: EXAMPLE_OUTCOME.completed_at,
+      duration_seconds: null,
+      cause: "completed" as const,
+      ended_by: "gateway" as const,
+      provider_cause: null,
+      source: "hangup" as const,
+      timeline: [
+        { state: "initiated" as const, at: EXAMPLE_OUTCOME.requested_at },
+        { state: "ended" as const, at: EXAMPLE_OUTCOME.completed_at },
+      ],
+    },
+    reconciliations: [],
     hangup: round,
     rounds: [round],
     rounds_omitted: 0,

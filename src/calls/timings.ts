@@ -52,3 +52,17 @@ export const INDEX_PENDING_REPORT_MS = 2_000;
 export function alarmErrorDelayMs(failures: number): number {
   return Math.min(AUTO_RETRY_MAX_MS, 5_000 * 2 ** Math.max(0, failures - 1));
 }
+
+/** How long before a watch's end its call is read at the provider (reconciliation), so a live one is kept. */
+export const RECONCILE_BEFORE_WATCH_END_MS = 10 * 60_000;
+
+/** A provider that says a call is live near its watch's end: watched this much longer, again each time. */
+export const WATCH_EXTENSION_MS = WATCH_LIMIT_MS;
+
+/** After a failed status read: 30 s doubling, never more than `reconcileAfter` apart. */
+export function reconcileRetryDelayMs(failures: number, reconcileAfterMs: number): number {
+  return Math.min(reconcileAfterMs, 30_000 * 2 ** Math.max(0, failures - 1));
+}
+
+/** Status reads a call keeps in its record. */
+export const MAX_RECONCILIATIONS = 10;

@@ -1,4 +1,7 @@
 /// <reference path="../../worker-configuration.d.ts" />
+import type { AuditChange } from "../audit/entry";
+import type { Scope } from "../auth/scopes";
+
 /**
  * Hono's environment for every app and sub-app of the gateway. The bindings (`Env`) are declared by
  * `wrangler types` from wrangler.toml into worker-configuration.d.ts (`npm run types`; CI checks it is
@@ -9,7 +12,11 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     tenant: string;
+    /** The tenant key that authenticated the request (src/auth/bearer.ts): its id and what it may do. */
+    apiKey: { id: string; name?: string; scopes: Scope[] };
     requestId: string;
+    /** What the request changed, for the audit trail (src/audit/trail.ts). */
+    auditChanges: AuditChange[] | undefined;
     logFields: LogFields | undefined;
   };
 }

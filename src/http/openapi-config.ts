@@ -41,6 +41,11 @@ export const OPENAPI_CONFIG = {
       name: "Bulk hangups",
       description: "Stop many of a tenant's live calls at once, selected from the call index: a dry run counts them, a job hangs each up through its own exactly-once hangup.",
     },
+    {
+      name: "Audit trail",
+      description:
+        "Who changed what: every change made through the admin or tenant API (tenants, keys, connections, policies, bulk hangups), newest first. The operator reads all of it; a tenant key with `calls:read` reads its own tenant's entries.",
+    },
     { name: "Policies", description: "Ask what a policy would decide, against the active document or a draft, without changing anything." },
     {
       name: "Provider callbacks",

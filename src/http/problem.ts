@@ -17,6 +17,7 @@ const TITLES = {
   unauthorized: "Authentication is required",
   forbidden: "Not allowed",
   policy_denied: "A policy forbids this",
+  insufficient_scope: "The API key's scopes do not allow this",
   not_found: "Not found",
   method_not_allowed: "Method not allowed",
   conflict: "Conflict",

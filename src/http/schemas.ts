@@ -36,6 +36,18 @@ export function isCallId(value: string): boolean {
 }
 
 export const IsoDateTime = z.iso.datetime({ offset: true });
+
+export const MAX_LIST_LIMIT = 500;
+export const DEFAULT_LIST_LIMIT = 50;
+
+/** A list's `limit` query parameter: 1 to 500 (default 50). */
+export const ListLimit = z
+  .string()
+  .regex(/^[0-9]{1,3}$/, "must be an integer from 1 to 500")
+  .transform(Number)
+  .pipe(z.number().int().min(1, "must be at least 1").max(MAX_LIST_LIMIT, "must be at most 500"))
+  .optional()
+  .openapi({ type: "integer", minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT });
 export const E164 = z.string().regex(/^\+[1-9]\d{1,14}$/, "must be an E.164 number such as +14155550100");
 
 export { OUTCOME_STATUSES, OutcomeStatus } from "../vocabulary";
@@ -65,12 +77,13 @@ export const ProblemSchema = z
 export function problemResponses(...statuses: number[]) {
   const out: Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }> = {};
   for (const status of statuses) {
-    out[status] = { description: STATUS_TEXT[status] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } };
+    out[status] = { description: PROBLEM_STATUS_TEXT[status] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } };
   }
   return out;
 }
 
-const STATUS_TEXT: Record<number, string> = {
+/** How the OpenAPI document describes each error status. */
+export const PROBLEM_STATUS_TEXT: Record<number, string> = {
   400: "Malformed request",
   401: "Missing or invalid credentials",
   403: "Forbidden",
@@ -81,5 +94,5 @@ const STATUS_TEXT: Record<number, string> = {
   422: "Invalid request body or parameters",
   429: "Rate limited",
   502: "Provider error",
-  503: "Not configured",
+  503: "Not configured, or briefly unavailable (retry after Retry-After)",
 };

@@ -6,6 +6,7 @@
  */
 import type { EventKind, PolicyEvent, RuleKind } from "./types";
 import type { PolicyDocument, PolicyRule } from "./schema";
+import { WEEKDAYS } from "./schema-traffic";
 
 /** Which events each rule kind can decide: the call-watching kinds say nothing about an explicit hangup. */
 const EVENT_KINDS_OF_RULE: Record<RuleKind, readonly EventKind[]> = {
@@ -13,6 +14,10 @@ const EVENT_KINDS_OF_RULE: Record<RuleKind, readonly EventKind[]> = {
   max_duration: ["call"],
   fraud_flags: ["call"],
   protect: ["call"],
+  destinations: ["call"],
+  concurrency: ["call"],
+  calling_hours: ["call"],
+  velocity: ["call"],
 };
 
 /** A rule's `match`; null in a field means "any". */
@@ -37,7 +42,29 @@ export type CompiledRule = CompiledRuleCommon &
     | { kind: "max_duration"; maxSeconds: number }
     | { kind: "fraud_flags"; flags: ReadonlySet<string> }
     | { kind: "protect"; toPrefixes: readonly string[] }
+    | { kind: "destinations"; deny: DestinationList | null; allow: DestinationList | null }
+    | { kind: "concurrency"; maxLive: number; per: "tenant" | "connection" | "to_country" | "from" }
+    | { kind: "calling_hours"; window: CallingWindow }
+    | { kind: "velocity"; maxCalls: number; windowSeconds: number; per: "to" | "from" }
   );
+
+/** A `deny` or `allow` list: number prefixes, and countries of the numbering plan. */
+export interface DestinationList {
+  prefixes: readonly string[];
+  countries: ReadonlySet<string>;
+}
+
+/** A calling_hours rule's window, in minutes of the local day. */
+export interface CallingWindow {
+  /** An IANA zone, or "destination": the called number's country's. */
+  zone: string;
+  from: number;
+  until: number;
+  /** Weekdays (0 = Sunday) the window opens on; null: every day. */
+  days: ReadonlySet<number> | null;
+  /** As the document wrote it, for details: "08:00–21:00 (mon, tue)". */
+  label: string;
+}
 
 /** Rules filed under one key of one dimension; each list is in document order. */
 interface RuleIndex {
@@ -80,7 +107,32 @@ function compileRule(rule: PolicyRule, position: number, documentInShadow: boole
       return { ...common, kind: rule.kind, flags: new Set(rule.flags) };
     case "protect":
       return { ...common, kind: rule.kind, toPrefixes: rule.to_prefixes };
+    case "destinations":
+      return { ...common, kind: rule.kind, deny: destinationList(rule.deny), allow: destinationList(rule.allow) };
+    case "concurrency":
+      return { ...common, kind: rule.kind, maxLive: rule.max_live, per: rule.per };
+    case "calling_hours":
+      return { ...common, kind: rule.kind, window: callingWindow(rule) };
+    case "velocity":
+      return { ...common, kind: rule.kind, maxCalls: rule.max_calls, windowSeconds: rule.window_seconds, per: rule.per };
   }
+}
+
+function destinationList(entries: readonly string[] | undefined): DestinationList | null {
+  if (!entries) return null;
+  const countries = entries.filter((entry) => entry.startsWith("country:")).map((entry) => entry.slice("country:".length));
+  return { prefixes: entries.filter((entry) => entry.startsWith("+")), countries: new Set(countries) };
+}
+
+function callingWindow(rule: Extract<PolicyRule, { kind: "calling_hours" }>): CallingWindow {
+  const minutes = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3));
+  return {
+    zone: rule.time_zone,
+    from: minutes(rule.from),
+    until: minutes(rule.until),
+    days: rule.days ? new Set(rule.days.map((day) => WEEKDAYS.indexOf(day))) : null,
+    label: `${rule.from}–${rule.until}${rule.days ? ` (${rule.days.join(", ")})` : ""}`,
+  };
 }
 
 function setOrAny(values: readonly string[] | undefined): ReadonlySet<string> | null {

@@ -5,8 +5,8 @@
  */
 import type { CompiledPolicy } from "./compile";
 import { decide, noPolicyDecision } from "./evaluate";
-import type { Decision, PolicyEvent } from "./types";
+import type { Counts, Decision, PolicyEvent } from "./types";
 
-export function evaluateNaive(policy: CompiledPolicy | null, event: PolicyEvent): Decision {
-  return policy ? decide(policy, event, policy.rules) : noPolicyDecision(event.kind);
+export function evaluateNaive(policy: CompiledPolicy | null, event: PolicyEvent, counts?: Counts): Decision {
+  return policy ? decide(policy, event, policy.rules, counts) : noPolicyDecision(event.kind);
 }

@@ -7,14 +7,18 @@
  * operator's terms (an unknown field at its own path, every problem at once), hence the route hook.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { noteChange } from "../audit/trail";
+import { requires } from "../auth/scopes";
 import type { ZodError } from "zod";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
 import { DecisionSchema } from "../vocabulary";
 import { CallId, E164, Id, IsoDateTime, problemResponses } from "../http/schemas";
+import { readCounts } from "../counters/client";
 import { getConnection } from "../tenants/store";
 import { getActivePolicy, getPolicyVersion, loadActivePolicy, publishPolicy } from "./active";
 import { compilePolicy } from "./compile";
+import { countersFor } from "./counters";
 import { evaluate } from "./evaluate";
 import { PolicyDocumentSchema, policyProblems, type PolicyProblem } from "./schema";
 import type { PolicyEvent } from "./types";
@@ -43,6 +47,10 @@ const EXAMPLE_POLICY = {
     { id: "one-hour-max", kind: "max_duration" as const, max_seconds: 3600 },
     { id: "fraud", kind: "fraud_flags" as const, flags: ["irsf", "wangiri"] },
     { id: "emergency", kind: "protect" as const, to_prefixes: ["+1911", "+44999", "+91112"] },
+    { id: "premium-ranges", kind: "destinations" as const, deny: ["+882", "+883", "country:CU"] },
+    { id: "trunk-cap", kind: "concurrency" as const, max_live: 100, per: "connection" as const },
+    { id: "tcpa-hours", kind: "calling_hours" as const, time_zone: "destination", from: "08:00", until: "21:00", days: ["mon" as const, "tue" as const, "wed" as const, "thu" as const, "fri" as const, "sat" as const] },
+    { id: "pumping", kind: "velocity" as const, max_calls: 3, window_seconds: 3600, per: "to" as const },
   ],
 };
 
@@ -111,7 +119,8 @@ export const adminPolicyRoutes = createRouter()
     putPolicyRoute,
     async (c) => {
       const result = await publishPolicy(c.env, c.req.valid("json"));
-      if (!result.ok) throw invalid("The policy", result.errors);
+      if (result.kind === "invalid") throw invalid("The policy", result.errors);
+      noteChange(c, { action: "policy.published", target: `policies/${result.version}` });
       return c.json({ version: result.version, published_at: result.published_at }, 200);
     },
     policyBodyHook("The policy"),
@@ -132,6 +141,7 @@ const EvaluateCallSchema = z
   .object({
     call_id: CallId.optional(),
     started_at: IsoDateTime.optional().openapi({ description: 'Default for kind "call": now, as when a call is registered' }),
+    answered_at: IsoDateTime.optional().openapi({ description: "When the call was answered, if known: max_duration counts from it" }),
     from: E164.optional(),
     to: E164.optional(),
     flags: z.array(z.string().min(1).max(64)).max(100).optional().openapi({ example: ["irsf"] }),
@@ -197,8 +207,10 @@ const evaluateRoute = createRoute({
   summary: "What would a policy decide?",
   description:
     "Evaluates an event of the calling tenant on one of its connections against the draft in `policy`, or the active " +
-    "policy without one, and answers the decision with every matched rule. Changes nothing and contacts no provider.",
-  security: [{ tenantKey: [] }],
+    "policy without one, and answers the decision with every matched rule. `concurrency` and `velocity` rules read the " +
+    "current counts: those of the call when `call_id` names one holding a place, else those a new call would get. " +
+    "Changes nothing (no count included) and contacts no provider.",
+  security: requires("policies:evaluate"),
   request: { body: { required: true, content: { "application/json": { schema: EvaluateRequestSchema } } } },
   responses: {
     200: { description: "The decision", content: { "application/json": { schema: EvaluateResponseSchema } } },
@@ -218,7 +230,10 @@ export const tenantPolicyRoutes = createRouter().openapi(
     const policy = draft ? compilePolicy(draft, await policyVersion(draft)) : await loadActivePolicy(c.env);
     const evaluatedCall = kind === "call" ? { ...call, started_at: call?.started_at ?? new Date(now).toISOString() } : call;
     const event = { kind, tenant, connection: connection.id, provider: connection.provider, ...(evaluatedCall ? { call: evaluatedCall } : {}) };
-    const decision = evaluate(policy, { ...event, now } satisfies PolicyEvent);
+    const policyEvent = { ...event, now } satisfies PolicyEvent;
+    const holder = call?.call_id ? { tenant, connection: connection.id, call_id: call.call_id } : null;
+    const counts = await readCounts(c.env, countersFor(policy, policyEvent), holder);
+    const decision = evaluate(policy, policyEvent, counts);
     return c.json(
       { draft: draft !== undefined, policy_version: decision.policy_version, evaluated_at: new Date(now).toISOString(), event, decision },
       200,

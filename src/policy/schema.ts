@@ -5,92 +5,10 @@
  * problem in a document is reported at once, so one round trip fixes a document.
  */
 import { z } from "zod";
-import { ID_PATTERN } from "../http/schemas";
-import { PROVIDER_NAMES } from "../providers/registry";
-import type { RuleKind } from "./types";
+import { Description, Id, MAX_SECONDS_LIMIT, Mode, RULE_KINDS, expecting, list, rule, strictObject } from "./schema-parts";
+import { CallingHoursRule, ConcurrencyRule, DestinationsRule, VelocityRule } from "./schema-traffic";
 
-/** The providers a rule may name: every provider the gateway speaks (src/providers/registry.ts). */
-export const POLICY_PROVIDERS = PROVIDER_NAMES;
-
-const RULE_KINDS = ["allowed_tenants", "max_duration", "fraud_flags", "protect"] as const satisfies readonly RuleKind[];
-
-/** Far beyond any real call, and small enough that a deadline is always a valid date. */
-const MAX_SECONDS_LIMIT = 30 * 24 * 3600;
-
-/**
- * The message for a value of the wrong type (or a missing one). Other issues keep their own messages:
- * a schema-level `error` would otherwise also replace the messages of its checks.
- */
-function expecting(what: string) {
-  return {
-    error: (issue: { code: string; input?: unknown }) =>
-      issue.code === "invalid_type" ? (issue.input === undefined ? `required: ${what}` : `must be ${what}`) : undefined,
-  };
-}
-
-/** A strict object whose unknown fields are named with the fields it does accept. */
-function strictObject<Shape extends z.ZodRawShape>(shape: Shape, what: string) {
-  const allowed = Object.keys(shape).join(", ");
-  return z.strictObject(shape, {
-    error: (issue) => {
-      if (issue.code === "unrecognized_keys") return `unknown field (${what} has: ${allowed})`;
-      if (issue.code === "invalid_type") return `must be ${what}`;
-      return undefined;
-    },
-  });
-}
-
-/** A non-empty list: an empty one is almost always a mistake, and would read as "nothing" or "everything". */
-function list<T extends z.ZodType>(item: T, what: string, whenEmpty = `must list at least one of ${what}`) {
-  return z.array(item, expecting(`a list of ${what}`)).min(1, whenEmpty);
-}
-
-const Id = z.string(expecting("an id")).regex(ID_PATTERN, "must match ^[a-z0-9][a-z0-9_-]{0,62}$ (lower-case letters, digits, - and _)");
-
-const Description = z
-  .string(expecting("text"))
-  .max(1000, "must be at most 1000 characters")
-  .describe("Free text for the people who read the policy; not used in evaluation.");
-
-const Mode = z
-  .enum(["enforce", "shadow"], { error: () => 'must be "enforce" or "shadow"' })
-  .describe('"shadow": evaluated and reported in decisions (`shadow: true`), never enforced. Default "enforce".');
-
-const Provider = z.enum(POLICY_PROVIDERS, { error: () => `must be one of ${POLICY_PROVIDERS.join(", ")}` });
-
-const EMPTY_SCOPE = "must not be empty; leave the field out to match everywhere";
-
-const MatchSchema = strictObject(
-  {
-    tenants: list(Id, "tenant ids", EMPTY_SCOPE).optional().describe("Only events of these tenants."),
-    connections: list(Id, "connection ids", EMPTY_SCOPE)
-      .optional()
-      .describe("Only events on connections with these ids (of any tenant, unless `tenants` narrows it)."),
-    providers: list(Provider, "providers", EMPTY_SCOPE).optional().describe("Only events on connections of these providers."),
-  },
-  "a match object",
-).meta({
-  id: "PolicyMatch",
-  description: "Where the rule applies: every field given must match (AND); within a list any entry matches (OR). No match: everywhere.",
-});
-
-/**
- * A rule of one kind: the fields every rule has around the kind's own. Named (`meta.id`) so the JSON
- * Schema and the OpenAPI document show each kind as a definition of its own.
- */
-function rule<Kind extends (typeof RULE_KINDS)[number], Fields extends z.ZodRawShape>(kind: Kind, fields: Fields, name: string, description: string) {
-  return strictObject(
-    {
-      id: Id.describe("Unique within the document; decisions and termination reasons (`policy:<id>`) name it."),
-      kind: z.literal(kind),
-      ...fields,
-      match: MatchSchema.optional(),
-      mode: Mode.optional(),
-      description: Description.optional(),
-    },
-    `a ${kind} rule`,
-  ).meta({ id: name, description });
-}
+export { POLICY_PROVIDERS } from "./schema-parts";
 
 const AllowedTenantsRule = rule(
   "allowed_tenants",
@@ -107,7 +25,7 @@ const MaxDurationRule = rule(
       .int("must be a whole number of seconds")
       .min(1, "must be at least 1")
       .max(MAX_SECONDS_LIMIT, `must be at most ${MAX_SECONDS_LIMIT} (30 days)`)
-      .describe("A registered call is hung up this many seconds after its started_at."),
+      .describe("A registered call is hung up this many seconds after it was answered (answered_at) when the gateway knows it, else after its started_at."),
   },
   "MaxDurationRule",
   "Hangs up registered calls that last longer than max_seconds.",
@@ -137,7 +55,10 @@ const ProtectRule = rule(
   "Protects calls (e.g. to emergency numbers) from automatic termination; an explicit hangup still works.",
 );
 
-const RuleSchema = z.discriminatedUnion("kind", [AllowedTenantsRule, MaxDurationRule, FraudFlagsRule, ProtectRule], {
+const RuleSchema = z.discriminatedUnion(
+  "kind",
+  [AllowedTenantsRule, MaxDurationRule, FraudFlagsRule, ProtectRule, DestinationsRule, ConcurrencyRule, CallingHoursRule, VelocityRule],
+  {
   error: (issue) => {
     if (issue.code !== "invalid_union") return issue.code === "invalid_type" ? "must be a rule object" : undefined;
     const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
@@ -196,7 +117,9 @@ export function policyProblems(error: z.ZodError): PolicyProblem[] {
   });
 }
 
-export function validatePolicy(input: unknown): { ok: true; document: PolicyDocument } | { ok: false; errors: PolicyProblem[] } {
+export type PolicyValidation = { kind: "valid"; document: PolicyDocument } | { kind: "invalid"; errors: PolicyProblem[] };
+
+export function validatePolicy(input: unknown): PolicyValidation {
   const result = PolicyDocumentSchema.safeParse(input);
-  return result.success ? { ok: true, document: result.data } : { ok: false, errors: policyProblems(result.error) };
+  return result.success ? { kind: "valid", document: result.data } : { kind: "invalid", errors: policyProblems(result.error) };
 }

@@ -22,6 +22,7 @@ const TestEventSchema = z.strictObject({
     .strictObject({
       call_id: z.string().optional(),
       started_at: Instant.optional(),
+      answered_at: Instant.optional(),
       from: PhoneNumber.optional(),
       to: PhoneNumber.optional(),
       flags: z.array(z.string()).optional(),
@@ -30,10 +31,18 @@ const TestEventSchema = z.strictObject({
   now: Instant.optional().describe("Evaluation time of this case; default: the file's `now`."),
 });
 
+const CountsSchema = z
+  .record(z.string(), z.number().int().min(1))
+  .describe(
+    "The counts the case assumes, by rule id: for a concurrency rule the live calls, for a velocity rule the registrations in its " +
+      "window, the judged call included (e.g. { trunk-cap: 101 } for the 101st live call). A counted rule without one is not judged.",
+  );
+
 const ExpectSchema = z
   .strictObject({
     allowed: z.boolean().optional(),
     terminate: z.string().nullable().optional().describe("The id of the rule that terminates the call, or null for none."),
+    skipped: RuleIds.optional().describe("The matched rules that could not judge the event (effect skip: no number to count by, no count)."),
     deadline: Instant.nullable().optional(),
     protected: z.boolean().optional(),
     matched: RuleIds.optional().describe("Every matched rule, enforced or shadow, in document order."),
@@ -50,7 +59,9 @@ export const PolicyTestFileSchema = z
       })
       .describe("The policy under test: a file, or a document written here."),
     now: Instant.describe("Evaluation time of every case that does not set its own."),
-    cases: z.array(z.strictObject({ name: z.string(), event: TestEventSchema, expect: ExpectSchema })).min(1, "must have at least one case"),
+    cases: z
+      .array(z.strictObject({ name: z.string(), event: TestEventSchema, counts: CountsSchema.optional(), expect: ExpectSchema }))
+      .min(1, "must have at least one case"),
   })
   .meta({ id: "PolicyTestFile", description: "Test cases for a hangup-gateway policy." });
 
@@ -61,16 +72,16 @@ export type PolicyTestCase = PolicyTestFile["cases"][number];
  * Validates a test file. A union reports only that no option fitted, so the problems of an inline
  * policy document are asked of the document schema itself.
  */
-export function validateTestFile(input: unknown): { ok: true; file: PolicyTestFile } | { ok: false; errors: PolicyProblem[] } {
+export function validateTestFile(input: unknown): { kind: "valid"; file: PolicyTestFile } | { kind: "invalid"; errors: PolicyProblem[] } {
   const result = PolicyTestFileSchema.safeParse(input);
-  if (result.success) return { ok: true, file: result.data };
+  if (result.success) return { kind: "valid", file: result.data };
   const inlinePolicy = (input as { policy?: unknown } | null)?.policy;
   const errors = policyProblems(result.error).flatMap((problem) => {
     if (problem.path !== "policy" || typeof inlinePolicy !== "object" || inlinePolicy === null) return [problem];
     const validation = validatePolicy(inlinePolicy);
-    return validation.ok ? [problem] : validation.errors.map((error) => ({ ...error, path: error.path === "(root)" ? "policy" : `policy.${error.path}` }));
+    return validation.kind === "valid" ? [problem] : validation.errors.map((error) => ({ ...error, path: error.path === "(root)" ? "policy" : `policy.${error.path}` }));
   });
-  return { ok: false, errors };
+  return { kind: "invalid", errors };
 }
 
 export interface CaseResult {
@@ -82,7 +93,7 @@ export interface CaseResult {
 
 export function runTestCase(policy: CompiledPolicy | null, testCase: PolicyTestCase, fileNow: string): CaseResult {
   const { now, ...event } = testCase.event;
-  const decision = evaluate(policy, { ...event, now: Date.parse(now ?? fileNow) } satisfies PolicyEvent);
+  const decision = evaluate(policy, { ...event, now: Date.parse(now ?? fileNow) } satisfies PolicyEvent, testCase.counts);
   return { name: testCase.name, failures: unmetExpectations(testCase.expect, decision), decision };
 }
 
@@ -94,6 +105,7 @@ function unmetExpectations(expect: PolicyTestCase["expect"], decision: Decision)
     protected: decision.protected,
     matched: decision.matched.map((rule) => rule.id),
     shadow: decision.matched.filter((rule) => rule.shadow).map((rule) => rule.id),
+    skipped: decision.matched.filter((rule) => rule.effect === "skip").map((rule) => rule.id),
   };
   const failures: string[] = [];
   for (const [field, expected] of Object.entries(expect)) {

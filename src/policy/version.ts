@@ -8,17 +8,9 @@
  * log line, far beyond collisions among one gateway's policies.
  */
 import { sha256Hex } from "../bytes";
+import { canonicalJson } from "../canonical-json";
 import type { PolicyDocument } from "./schema";
 
 export async function policyVersion(document: PolicyDocument): Promise<string> {
   return `sha256:${(await sha256Hex(canonicalJson(document))).slice(0, 16)}`;
-}
-
-/** JSON with every object's keys sorted; arrays keep their order, which is meaningful. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === "object" && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  );
 }

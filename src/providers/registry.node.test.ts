@@ -9,7 +9,7 @@ import { POLICY_PROVIDERS } from "../policy/schema";
 import { PROVIDER_NAMES, getCallbackDialect, getProvider } from "./registry";
 
 const root = new URL("./", import.meta.url);
-const SHARED_FOLDERS = new Set(["callbacks", "testing"]);
+const SHARED_FOLDERS = new Set(["callbacks", "lifecycle", "testing"]);
 const folders = readdirSync(root, { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && !SHARED_FOLDERS.has(entry.name))
   .map((entry) => entry.name)
@@ -31,6 +31,13 @@ describe("the provider registry", () => {
       expect(getCallbackDialect(folder) !== undefined, folder).toBe(has(folder, "callbacks.ts"));
       expect(has(folder, "fake.ts"), folder).toBe(folder !== "sandbox");
       expect(has(folder, "index.test.ts"), folder).toBe(true);
+    }
+  });
+
+  it("reads a call's status exactly where the folder has status.ts, and maps callbacks where it has lifecycle.ts", () => {
+    for (const folder of folders) {
+      expect(getProvider(folder)?.status !== undefined, folder).toBe(has(folder, "status.ts"));
+      expect(has(folder, "lifecycle.ts"), folder).toBe(has(folder, "callbacks.ts"));
     }
   });
 

@@ -6,10 +6,11 @@
  * within KV's propagation time elsewhere (the same reach as the active policy's cache). Misses are not
  * cached: a record created elsewhere is used as soon as KV has it.
  */
+import { BoundedMap } from "../bounded-map";
 
 export const RECORD_CACHE_MS = 5_000;
-/** Entries per namespace; the oldest goes first (a Map iterates in insertion order). */
-const MAX_ENTRIES = 1_000;
+/** Entries per namespace; the one read longest ago goes first. */
+export const RECORD_CACHE_ENTRIES = 1_000;
 
 interface Entry {
   value: unknown;
@@ -23,7 +24,7 @@ let generation = 0;
 
 function cacheOf(namespace: KVNamespace): Map<string, Entry> {
   let cache = caches.get(namespace);
-  if (!cache) caches.set(namespace, (cache = new Map()));
+  if (!cache) caches.set(namespace, (cache = new BoundedMap(RECORD_CACHE_ENTRIES)));
   return cache;
 }
 
@@ -34,10 +35,7 @@ export async function cachedRead<T>(namespace: KVNamespace, key: string, read: (
   const started = generation;
   const value = await read();
   cache.delete(key);
-  if (value !== null && started === generation) {
-    cache.set(key, { value: structuredClone(value), readAt: now });
-    if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-  }
+  if (value !== null && started === generation) cache.set(key, { value: structuredClone(value), readAt: now });
   return value;
 }
 

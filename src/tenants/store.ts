@@ -8,14 +8,18 @@
  * an update never starts from a cached copy. API keys are never cached: revoking or disabling works at
  * once where it was done.
  */
+import type { Scope } from "../auth/scopes";
+import { getProvider } from "../providers/registry";
 import { kvKey } from "../storage-keys";
+import type { WebhookEventType } from "../webhooks/event-types";
 import { seal, unseal, type Sealed } from "./credentials-cipher";
 import { cachedRead, forgetCached } from "./record-cache";
 
 export interface TenantRecord {
   id: string;
   name?: string;
-  webhook?: { url: string; secret: Sealed };
+  /** `events`: the message types it receives; absent, the default (the hangup types). */
+  webhook?: { url: string; secret: Sealed; events?: WebhookEventType[] };
   /** A disabled tenant's keys answer 401 (the flag is copied into each key record, which auth reads). */
   disabled?: boolean;
   created_at: string;
@@ -27,6 +31,8 @@ export interface ApiKeyRecord {
   tenant: string;
   name?: string;
   hash: string;
+  /** What the key may do (src/auth/scopes.ts); absent: every scope (keys issued without a list, or before scopes). */
+  scopes?: Scope[];
   created_at: string;
   /** Set on every key of a disabled tenant: the one KV read of authentication sees it. */
   disabled?: boolean;
@@ -36,15 +42,35 @@ export interface ApiKeyRecord {
 
 export type CallbackMode = "signed" | "unsigned-ok";
 
+/** Which calls the gateway watches on a connection: those registered (`POST /v1/calls`), or every call its provider's events name. */
+export const WATCH_MODES = ["registered", "all"] as const;
+export type WatchMode = (typeof WATCH_MODES)[number];
+
 export interface ConnectionRecord {
   id: string;
   tenant: string;
   provider: string;
   base_url?: string;
   callbacks: CallbackMode;
+  watch: WatchMode;
+  /** Read watched calls' status at the provider when its events go missing (only where it documents such a read). */
+  reconcile: boolean;
   credentials: Sealed;
   created_at: string;
   updated_at: string;
+}
+
+/** Does the provider document reading one call's status? Only then may, and by default does, a connection reconcile. */
+export function providerReconciles(provider: string): boolean {
+  return getProvider(provider)?.status !== undefined;
+}
+
+/** A record as stored: those written before `watch` and `reconcile` existed lack them. */
+type StoredConnection = Omit<ConnectionRecord, "watch" | "reconcile"> & Partial<Pick<ConnectionRecord, "watch" | "reconcile">>;
+
+/** A record without `watch` or `reconcile` reads with their defaults. */
+function withDefaults(stored: StoredConnection): ConnectionRecord {
+  return { ...stored, watch: stored.watch ?? "registered", reconcile: stored.reconcile ?? providerReconciles(stored.provider) };
 }
 
 /** What a connection looks like from outside: everything but the credentials. */
@@ -144,7 +170,8 @@ export async function getConnection(env: Env, tenant: string, connection: string
 
 /** The connection record straight from KV (the admin API). */
 export async function readConnection(env: Env, tenant: string, connection: string): Promise<ConnectionRecord | null> {
-  return env.GATEWAY_KV.get<ConnectionRecord>(kvKey.connection(tenant, connection), "json");
+  const stored = await env.GATEWAY_KV.get<StoredConnection>(kvKey.connection(tenant, connection), "json");
+  return stored && withDefaults(stored);
 }
 
 export async function putConnection(env: Env, record: ConnectionRecord): Promise<void> {

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, startGateway, type Gateway } from "./gateway-process";
+import { REPO_ROOT, sharedGateway, type Gateway } from "./gateway-process";
 
 const BIN = join(REPO_ROOT, "scripts/hangup-gateway.mjs");
 const TENANT = "cli-access";
@@ -13,7 +13,7 @@ const TENANT = "cli-access";
 let gateway: Gateway;
 
 beforeAll(async () => {
-  gateway = await startGateway();
+  gateway = await sharedGateway();
 });
 
 afterAll(async () => {

@@ -121,6 +121,47 @@ describe("hangup-gateway CLI", () => {
     expect(res.status).toBe(401);
   });
 
+  it("issues a key with only some scopes, lists every key's scopes, and refuses an unknown or empty list", async () => {
+    const limited = json(await cli(["key", "create", TENANT, "--name", "reader", "--scopes", "calls:read,calls:hangup"]));
+    expect(limited.scopes).toEqual(["calls:read", "calls:hangup"]);
+    const { keys } = json(await cli(["key", "list", TENANT])) as { keys: { id: string; scopes: string[] }[] };
+    expect(keys.find((k) => k.id === limited.id)?.scopes).toEqual(["calls:read", "calls:hangup"]);
+    expect(keys.find((k) => k.id !== limited.id)?.scopes).toEqual(["calls:read", "calls:hangup", "calls:register", "bulk", "policies:evaluate"]);
+
+    const unknown = await cli(["key", "create", TENANT, "--scopes", "calls:read,calls:everything"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("422 invalid_request");
+    expect(unknown.stderr).toMatch(/^ {2}scopes\.1: /m);
+    const empty = await cli(["key", "create", TENANT, "--scopes", ""]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/^ {2}scopes: /m);
+
+    // The limited key is refused what it may not do, naming the scope.
+    const refused = await cli(["calls", "stop", "--connection", "sandbox", "--dry-run", "--key", limited.key as string]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("403 insufficient_scope");
+    expect(refused.stderr).toContain("bulk");
+  });
+
+  it("lists the audit trail: the operator's (JSON when piped), or a tenant's own with --key", async () => {
+    const all = json(await cli(["audit", "list", "--tenant", TENANT, "--limit", "500"])) as { entries: { action: string; actor: string; tenant: string }[] };
+    const actions = new Set(all.entries.map((e) => e.action));
+    for (const action of ["tenant.put", "key.created", "key.revoked", "connection.put"]) expect(actions, action).toContain(action);
+    expect(all.entries.every((e) => e.tenant === TENANT && e.actor === "admin")).toBe(true);
+
+    const created = json(await cli(["audit", "list", "--action", "key.created", "--limit", "2"])) as { entries: { action: string }[] };
+    expect(created.entries).toHaveLength(2);
+    expect(created.entries.every((e) => e.action === "key.created")).toBe(true);
+
+    const own = json(await cli(["audit", "list", "--key", apiKey])) as { entries: { tenant: string }[] };
+    expect(own.entries.length).toBeGreaterThan(0);
+    expect(own.entries.every((e) => e.tenant === TENANT)).toBe(true);
+
+    const bad = await cli(["audit", "list", "--since", "yesterday"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("422 invalid_request");
+  });
+
   it("publishes a policy through scripts/policies.ts, with the token it found", async () => {
     const run = await cli(["policy", "publish", "policies/default.yaml"]);
     expect(run.code, run.stderr).toBe(0);

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { REPO_ROOT, startGateway, type Gateway } from "./gateway-process";
+import { REPO_ROOT, sharedGateway, type Gateway } from "./gateway-process";
 
 const EXAMPLE = join(REPO_ROOT, "examples/client.ts");
 const TENANT = "example";
@@ -14,7 +14,7 @@ const TENANT = "example";
 let gateway: Gateway;
 
 beforeAll(async () => {
-  gateway = await startGateway();
+  gateway = await sharedGateway();
 });
 
 afterAll(async () => {

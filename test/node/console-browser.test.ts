@@ -1,7 +1,8 @@
 /**
  * /console in a real browser against a real `wrangler dev`, used as an operator would: paste the tenant's
  * key, see its calls, hang one up and see it terminated, count a bulk stop before running it and follow
- * the job, ask the policy; on a desktop and on a phone, by mouse and by keyboard. The key stays in session storage; the page
+ * the job, ask the policy, read the tenant's recent changes; on a desktop and on a phone, by mouse and by keyboard. A key
+ * with fewer scopes sees what it may not do disabled, naming the scope. The key stays in session storage; the page
  * reaches no host but the gateway and logs no error.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +26,7 @@ const POLICY = {
 let gateway: Gateway;
 let browser: Browser;
 let key: string;
+let keyId: string;
 
 async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(gateway.url + path, {
@@ -56,7 +58,7 @@ beforeAll(async () => {
   await ok(admin, "PUT", `/admin/tenants/${TENANT}`, { name: "Acme" });
   await ok(admin, "PUT", `/admin/tenants/${TENANT}/connections/${CONNECTION}`, { provider: "sandbox", credentials: {} });
   await ok(admin, "PUT", "/admin/policies", POLICY);
-  ({ key } = await ok(admin, "POST", `/admin/tenants/${TENANT}/keys`, { name: "console test" }));
+  ({ key, id: keyId } = await ok(admin, "POST", `/admin/tenants/${TENANT}/keys`, { name: "console test" }));
   await register("call-hang-me", { to: "+14155550100" });
   await register("call-wangiri-1", { to: "+4470000001", flags: ["wangiri"] });
   await register("call-wangiri-2", { to: "+4470000002", flags: ["wangiri"] });
@@ -159,6 +161,41 @@ describe("/console in Chromium", () => {
     expect(await page.locator("#policy-result").textContent()).toContain("emergency: protect");
     await page.locator("#policy-result").scrollIntoViewIfNeeded();
     await screenshot("console-1280-done");
+
+    // Recent changes: the tenant's audit trail, with the bulk stop this key started.
+    await page.getByRole("button", { name: "Refresh changes" }).click();
+    const bulkRow = page.locator("#audit-body tr").filter({ hasText: "bulk.started" });
+    await expect.poll(() => bulkRow.count(), { timeout: LIST_TIMEOUT_MS }).toBe(1);
+    expect(await bulkRow.textContent()).toContain(`key ${keyId}`);
+    expect(await page.locator("#audit-body tr").filter({ hasText: "key.created" }).count()).toBeGreaterThan(0);
+    await page.locator("#audit").scrollIntoViewIfNeeded();
+    await screenshot("console-1280-changes");
+
+    expect(guarded.foreignRequests).toEqual([]);
+    expect(guarded.errors).toEqual([]);
+    await guarded.context.close();
+  });
+
+  it("shows what a read-only key may not do disabled, naming the scope it needs", async () => {
+    const { key: reader } = await ok(gateway.adminToken, "POST", `/admin/tenants/${TENANT}/keys`, { name: "read only", scopes: ["calls:read"] });
+    const guarded = await guardedPage(browser, gateway.url);
+    const { page, screenshot } = guarded;
+    await signIn(guarded, reader);
+    await expect.poll(() => page.locator("#key-scopes").textContent()).toBe("This key's scopes: calls:read.");
+    await row(page, "call-emergency").waitFor({ timeout: LIST_TIMEOUT_MS });
+
+    const hangup = page.getByRole("button", { name: "Hang up call call-emergency" });
+    expect(await hangup.isDisabled()).toBe(true);
+    expect(await page.locator("#hangup-scope-note").textContent()).toBe("Hanging up a call needs the scope calls:hangup, which this key does not have.");
+    expect(await hangup.getAttribute("aria-describedby")).toBe("hangup-scope-note");
+    expect(await page.getByRole("button", { name: "Count matching calls" }).isDisabled()).toBe(true);
+    expect(await page.locator("#bulk-scope-note").textContent()).toContain("the scope bulk");
+    expect(await page.getByRole("button", { name: "Evaluate" }).isDisabled()).toBe(true);
+    expect(await page.locator("#policy-scope-note").textContent()).toContain("the scope policies:evaluate");
+    // What it may do still works: the calls and the recent changes are listed.
+    expect(await page.locator("#calls-scope-note").isHidden()).toBe(true);
+    await expect.poll(() => page.locator("#audit-body tr").count(), { timeout: LIST_TIMEOUT_MS }).toBeGreaterThan(0);
+    await screenshot("console-1280-read-only");
 
     expect(guarded.foreignRequests).toEqual([]);
     expect(guarded.errors).toEqual([]);

@@ -4,12 +4,14 @@ import {
   bulkRequest,
   decidedBy,
   decidedByRecord,
+  describeAuditEntry,
   describeDecision,
   describeJob,
   elapsed,
   formatDuration,
   orderCalls,
   problemMessage,
+  scopeNote,
   splitList,
 } from "../../public/assets/console-model.js";
 
@@ -133,5 +135,26 @@ describe("describeDecision and describeJob", () => {
     expect(describeJob(retrying)).toBe("Running: 2 of 2 calls done (1 terminated, 1 failed); 0 protected, left alone. Failed ones are tried again at 2026-05-01T10:02:30.000Z.");
     const cancelled = { matched: 5, done: 3, skipped: 1, protected: 0, status: "cancelled", outcomes: { terminated: 2, already_ended: 0, not_found: 0, failed: 0 }, retry_at: null };
     expect(describeJob(cancelled)).toBe("Cancelled: 3 of 5 calls done (2 terminated, 1 skipped); 0 protected, left alone.");
+  });
+});
+
+describe("scopes and the audit trail", () => {
+  it("names the scope an action needs when the key lacks it, and nothing when it holds it or its scopes are unknown", () => {
+    expect(scopeNote("hangup", ["calls:read"])).toBe("Hanging up a call needs the scope calls:hangup, which this key does not have.");
+    expect(scopeNote("bulk", ["calls:read"])).toContain("the scope bulk");
+    expect(scopeNote("evaluate", [])).toContain("the scope policies:evaluate");
+    expect(scopeNote("list", ["calls:read"])).toBe("");
+    expect(scopeNote("audit", ["calls:read"])).toBe("");
+    expect(scopeNote("hangup", null)).toBe("");
+  });
+
+  it("describes an audit entry: who (operator or key), what, and a bulk stop's reason", () => {
+    expect(describeAuditEntry({ at: "2026-05-01T02:10:00.000Z", actor: "key:k3j9x0a1b2c3", action: "bulk.started", target: "bulk-hangups/bh_1", detail: { reason: "fraud sweep" } })).toEqual({
+      at: "2026-05-01T02:10:00.000Z",
+      who: "key k3j9x0a1b2c3",
+      action: "bulk.started",
+      target: "bulk-hangups/bh_1 — “fraud sweep”",
+    });
+    expect(describeAuditEntry({ at: "2026-05-01T02:10:00.000Z", actor: "admin", action: "key.created", target: "tenants/acme/keys/k1" }).who).toBe("operator");
   });
 });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { ensureChromium, guardedPage, launchChromium, PAGE_TIMEOUT_MS, PHONE } from "./chromium";
-import { startGateway, type Gateway } from "./gateway-process";
+import { sharedGateway, type Gateway } from "./gateway-process";
 
 /** Installing Chromium with apt-get can take minutes on a fresh machine. */
 const SETUP_TIMEOUT_MS = 600_000;
@@ -18,7 +18,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   ensureChromium();
-  [gateway, browser] = await Promise.all([startGateway(), launchChromium()]);
+  [gateway, browser] = await Promise.all([sharedGateway(), launchChromium()]);
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {

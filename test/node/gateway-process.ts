@@ -1,7 +1,8 @@
 /**
- * A real gateway for the node tests: `wrangler dev` on free ports, with fresh local state and fixed test
- * secrets, ready once /healthz answers. `stop()` ends wrangler and its workerd children (they share a
- * process group) and removes the state.
+ * A real gateway for the node tests: `wrangler dev` on free ports, with fresh local state (D1 migrated as
+ * `npm start` migrates it) and fixed test secrets, ready once /healthz answers. `stop()` ends wrangler and
+ * its workerd children (they share a process group) and removes the state. `sharedGateway()` is one such
+ * gateway for the whole run (./shared-gateway-setup.ts), for files that change nothing other files see.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +10,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
+import { applyLocalMigrations } from "../../scripts/lib/local-migrations";
 import { OFFLINE_WRANGLER_ENV } from "../../scripts/lib/wrangler-env";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -29,6 +32,14 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** The run's shared gateway (its `stop()` does nothing: the setup stops it after the last file). */
+export async function sharedGateway(): Promise<Gateway> {
+  const res = await fetch(inject("sharedGatewayBroker"));
+  if (!res.ok) throw new Error(`the shared gateway did not start: ${await res.text()}`);
+  const { url, adminToken } = (await res.json()) as { url: string; adminToken: string };
+  return { url, adminToken, stop: async () => {} };
+}
+
 /** A port nothing listens on right now (the OS picks it). */
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -43,6 +54,7 @@ export async function startGateway(): Promise<Gateway> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const url = `http://${HOST}:${port}`;
   const stateDir = mkdtempSync(join(tmpdir(), "hangup-gateway-state-"));
+  applyLocalMigrations(stateDir, REPO_ROOT);
   const child = spawn(
     WRANGLER,
     [

@@ -1,9 +1,10 @@
 /**
- * A provider's callback dialect: how it proves a status callback is its own, and how its body names
- * the call and says whether the call ended. Both are pure functions of the request as received (and the
- * connection's credentials), so each dialect is tested with the provider's own published examples and
- * cross-checked with the provider's SDK.
+ * A provider's callback dialect: how it proves a status callback is its own, and what its body says about
+ * the call, as one normalized lifecycle event (../lifecycle/event.ts; each provider's mapping is its
+ * `lifecycle.ts`). Both are pure functions of the request as received (and the connection's credentials),
+ * so each dialect is tested with the provider's own published examples and cross-checked with its SDK.
  */
+import type { LifecycleEvent } from "../lifecycle/event";
 
 /** A callback as it reached the gateway. */
 export interface CallbackRequest {
@@ -18,15 +19,6 @@ export interface CallbackRequest {
   body: string;
 }
 
-/** What a callback says about a call. */
-export interface CallStatusEvent {
-  callId: string;
-  /** The provider's own word for what happened ("completed", "Hangup", "call.hangup"), for the record. */
-  status: string;
-  /** Did the call end (completed, busy, failed, not answered, cancelled)? */
-  ended: boolean;
-}
-
 /**
  * `authentic`: signed, and the signature checks out. `forged`: the connection holds what checks this
  * provider's signatures and the request fails that check (missing, wrong or stale signature).
@@ -38,8 +30,8 @@ export type Verdict = "authentic" | "forged" | "uncheckable";
 export interface CallbackDialect {
   /** Checks the provider's signature with the connection's (opened) credentials. */
   verify(request: CallbackRequest, credentials: unknown, now?: Date): Promise<Verdict>;
-  /** The call event in the body, or null when the body does not name a call. */
-  parse(request: CallbackRequest): CallStatusEvent | null;
+  /** The call's lifecycle event in the body, or null when the body does not name a call. */
+  parse(request: CallbackRequest): LifecycleEvent | null;
 }
 
 /** For providers that do not sign their callbacks. */

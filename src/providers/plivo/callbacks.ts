@@ -1,6 +1,6 @@
 /**
  * Plivo callbacks (`hangup_url`, `callback_url`, ring and status URLs): a form POST with `CallUUID`,
- * `CallStatus` and, for call events, `Event` ("Hangup" when the call ended). Signed with Plivo's V3
+ * `CallStatus` and, for call events, `Event` ("Hangup" when the call ended), read by ./lifecycle.ts. Signed with Plivo's V3
  * scheme, as its SDKs implement it (plivo-python `validate_v3_signature`): the base64 HMAC-SHA256,
  * keyed by the auth token, of
  *
@@ -14,13 +14,12 @@
  * signatures (one per active token). A match of any of them with the connection's token passes.
  */
 import { anyHmacMatches, authToken } from "../callbacks/hmac";
-import { formParams, formValue, sortedParams, type Param } from "../callbacks/read";
+import { formParams, sortedParams, type Param } from "../callbacks/read";
 import { verdict, type CallbackDialect, type CallbackRequest } from "../callbacks/types";
+import { plivoEvent } from "./lifecycle";
 
 const NONCE_HEADER = "x-plivo-signature-v3-nonce";
 const SIGNATURE_HEADERS = ["x-plivo-signature-v3", "x-plivo-signature-ma-v3"];
-const HANGUP_EVENT = "hangup";
-const ENDED_STATUSES = new Set(["completed", "busy", "failed", "timeout", "no-answer", "cancel", "canceled", "cancelled"]);
 
 /** The string Plivo signs (with the nonce appended) for a POST to `url` with these parameters. */
 export function plivoSigningString(url: string, params: readonly Param[], nonce: string): string {
@@ -46,12 +45,6 @@ export const plivoCallbacks: CallbackDialect = {
   },
 
   parse(request) {
-    const params = formParams(request);
-    const callId = formValue(params, "CallUUID");
-    const event = formValue(params, "Event");
-    const status = formValue(params, "CallStatus");
-    if (!callId || !(event || status)) return null;
-    const ended = event?.toLowerCase() === HANGUP_EVENT || ENDED_STATUSES.has((status ?? "").toLowerCase());
-    return { callId, status: event ?? status ?? "", ended };
+    return plivoEvent(formParams(request));
   },
 };

@@ -6,12 +6,15 @@
  */
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
 import { oddCallId, startPeer, wireView, type Peer } from "../testing/sdk-peer";
 import { createHmac } from "node:crypto";
 import { plivo } from ".";
 import { plivoCallbacks, plivoSigningString } from "./callbacks";
 import { PLIVO_FAKE_AUTH } from "./fake";
+import { plivoStatusRead } from "./status";
+import { TEST_SCOPE } from "../testing/kit";
 
 const require = createRequire(import.meta.url);
 let peer: Peer;
@@ -38,7 +41,7 @@ describe("plivo: the gateway's hangup reads as the SDK's", () => {
     await expect(new Client(PLIVO_FAKE_AUTH.auth_id, PLIVO_FAKE_AUTH.auth_token).calls.hangup(sdkCall)).resolves.toBe(true);
 
     const gatewayCall = oddCallId("gw");
-    const result = await sendHangup(plivo, { callId: gatewayCall, operationId: "op-1", credentials: PLIVO_FAKE_AUTH, baseUrl: peer.fake.url });
+    const result = await sendHangup(plivo, { callId: gatewayCall, operationId: "op-1", credentials: PLIVO_FAKE_AUTH, baseUrl: peer.fake.url, scope: TEST_SCOPE });
     expect(result.reading.status).toBe("terminated");
 
     const sdk = wireView(await peer.requestFor(sdkCall));
@@ -52,6 +55,46 @@ describe("plivo: the gateway's hangup reads as the SDK's", () => {
       contentType: "application/json",
       body: {},
     });
+  });
+});
+
+describe("plivo: the gateway's status read reads as the SDK's", () => {
+  const client = () => new (require("plivo").Client)(PLIVO_FAKE_AUTH.auth_id, PLIVO_FAKE_AUTH.auth_token);
+  const asRead = (view: ReturnType<typeof wireView>, from: string, to: string) => ({
+    ...view,
+    rawPath: view.rawPath.replace(from, to),
+    decodedPath: view.decodedPath.replace(from, to),
+    // Plivo's SDK labels every voice request's (here empty) parameters as JSON, GETs included; a GET carries no body to label.
+    contentType: "none",
+  });
+
+  it("the live-call read: `calls.getLiveCall(id)`, the same but for the slash before `?status=live` the contract writes", async () => {
+    const sdkCall = oddCallId("sdk");
+    expect((await client().calls.getLiveCall(sdkCall)).callStatus).toBe("in-progress");
+    const gatewayCall = oddCallId("gw");
+    expect((await readStatus(plivoStatusRead, { callId: gatewayCall, credentials: PLIVO_FAKE_AUTH, baseUrl: peer.fake.url })).reading).toEqual({ kind: "live" });
+
+    const sdkRequest = await peer.requestFor(sdkCall);
+    const gatewayRequest = await peer.requestFor(gatewayCall);
+    expect(sdkRequest.path).toBe(`/v1/Account/${PLIVO_FAKE_AUTH.auth_id}/Call/${sdkCall}?status=live`);
+    expect(gatewayRequest.path).toBe(`/v1/Account/${PLIVO_FAKE_AUTH.auth_id}/Call/${gatewayCall}/?status=live`);
+    const sdk = asRead(wireView(sdkRequest), sdkCall, gatewayCall);
+    expect(wireView(gatewayRequest)).toEqual({ ...sdk, rawPath: `${sdk.rawPath}/`, decodedPath: `${sdk.decodedPath}/` });
+    expect(sdk).toMatchObject({ method: "GET", auth: `Basic ${PLIVO_FAKE_AUTH.auth_id}:${PLIVO_FAKE_AUTH.auth_token}`, body: "" });
+  });
+
+  it("the detail record: `calls.get(id)`, the same request; both read the same record", async () => {
+    const sdkCall = oddCallId("ended-sdk");
+    const record = await client().calls.get(sdkCall);
+    expect(record).toMatchObject({ hangupCauseName: "Normal Hangup", hangupSource: "Callee" });
+    const gatewayCall = oddCallId("ended-gw");
+    const result = await readStatus(plivoStatusRead, { callId: gatewayCall, credentials: PLIVO_FAKE_AUTH, baseUrl: peer.fake.url });
+    expect(result.reading).toMatchObject({ kind: "ended", providerCause: record.hangupCauseName, endedBy: "callee", durationSeconds: record.callDuration });
+
+    const sdk = asRead(wireView(await peer.requestFor(sdkCall)), sdkCall, gatewayCall);
+    const [, detail] = (await (await fetch(`${peer.fake.url}/__requests?call=${encodeURIComponent(gatewayCall)}`)).json()) as Parameters<typeof wireView>[0][];
+    expect(wireView(detail!)).toEqual(sdk);
+    expect(sdk).toMatchObject({ method: "GET", rawPath: `/v1/Account/${PLIVO_FAKE_AUTH.auth_id}/Call/${gatewayCall}/` });
   });
 });
 

@@ -49,8 +49,8 @@ describe("telnyx callbacks: verify", () => {
     expect(await telnyxCallbacks.verify(request(await telnyxSignature(keys, BODY)), { api_key: "KEY" })).toBe("uncheckable");
   });
 
-  it("reads the call and whether it ended", () => {
-    expect(telnyxCallbacks.parse(request({}))).toEqual({ callId: "v3:abc", status: "call.hangup", ended: true });
+  it("reads the call's lifecycle event", () => {
+    expect(telnyxCallbacks.parse(request({}))).toMatchObject({ callId: "v3:abc", providerStatus: "call.hangup", state: "ended", cause: "completed" });
   });
 });
 

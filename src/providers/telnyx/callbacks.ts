@@ -1,16 +1,15 @@
 /**
- * Telnyx Call Control webhooks: JSON `{ data: { event_type, payload: { call_control_id, … } } }`; the
- * call has ended on `call.hangup`. Telnyx signs every webhook with Ed25519: `telnyx-signature-ed25519` is
+ * Telnyx Call Control webhooks: JSON `{ data: { event_type, payload: { call_control_id, … } } }`, read by
+ * ./lifecycle.ts. Telnyx signs every webhook with Ed25519: `telnyx-signature-ed25519` is
  * the base64 signature of `{telnyx-timestamp}|{raw body}` under the account's key pair, whose public half
  * the portal shows as base64. A connection holding that `public_key` has its callbacks checked (WebCrypto
  * Ed25519, a timestamp at most 300 s from now, as the `telnyx` SDK checks them); one without it can only
  * accept them with `callbacks: "unsigned-ok"`.
  */
 import { fromBase64 } from "../../bytes";
-import { jsonObject, stringField } from "../callbacks/read";
 import { verdict, type CallbackDialect } from "../callbacks/types";
+import { telnyxEvent } from "./lifecycle";
 
-const HANGUP_EVENT = "call.hangup";
 const SIGNATURE_HEADER = "telnyx-signature-ed25519";
 const TIMESTAMP_HEADER = "telnyx-timestamp";
 /** How far a webhook's timestamp may be from now, either way (the SDK's tolerance). */
@@ -48,10 +47,6 @@ export const telnyxCallbacks: CallbackDialect = {
   },
 
   parse(request) {
-    const data = jsonObject(request.body)?.data as Record<string, unknown> | undefined;
-    const eventType = stringField(data, "event_type");
-    const callId = stringField(data?.payload as Record<string, unknown> | undefined, "call_control_id");
-    if (!callId || !eventType) return null;
-    return { callId, status: eventType, ended: eventType === HANGUP_EVENT };
+    return telnyxEvent(request.body);
   },
 };

@@ -6,11 +6,16 @@
  * Errors are `{ "errors": [{ code, title, detail }] }`: 401 10009 (wrong key), 422 90018 for a call that is
  * over, 404 10005 for a call control id it never had, 400 10015 for a body that is not the documented
  * JSON (`client_state` must be base64).
+ *
+ * The status read `GET /v2/calls/{call_control_id}` answers `{ data: { is_alive, start_time, end_time?,
+ * call_duration, … } }`: alive for a live call, not alive (with `end_time`) for an `ended-` call or one this
+ * fake hung up (Telnyx keeps those about 10 minutes), 404 10005 for an `unknown-` one.
  */
 import { FAKE_CALL_PREFIXES, type FakeProviderRoutes, bearerToken, decodeSegment, isJsonRequest, json, jsonObject, pathOf } from "../testing/fakes";
 
 export const TELNYX_FAKE_AUTH = { api_key: "KEYFAKETELNYX0000000000000000" } as const;
 const PATH = /^\/(?:.*\/)?v2\/calls\/([^/]+)\/actions\/hangup$/;
+const STATUS_PATH = /^\/(?:.*\/)?v2\/calls\/([^/]+)$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function telnyxError(status: number, code: string, title: string, detail: string) {
@@ -19,17 +24,27 @@ function telnyxError(status: number, code: string, title: string, detail: string
 
 const OK = json(200, { data: { result: "ok" } });
 
+function statusRead(callId: string, ended: boolean) {
+  if (callId.startsWith(FAKE_CALL_PREFIXES.unknown)) {
+    return telnyxError(404, "10005", "Resource not found", "The requested resource or URL could not be found.");
+  }
+  const now = Date.now();
+  const call = { call_control_id: callId, call_leg_id: crypto.randomUUID(), call_session_id: crypto.randomUUID(), record_type: "call", start_time: new Date(now - 60_000).toISOString() };
+  if (!ended) return json(200, { data: { ...call, is_alive: true, call_duration: 60 } });
+  return json(200, { data: { ...call, is_alive: false, end_time: new Date(now).toISOString(), call_duration: 60 } });
+}
+
 export const fake: FakeProviderRoutes = {
   name: "telnyx",
   callId(request) {
-    if (request.method !== "POST") return undefined;
-    const match = PATH.exec(pathOf(request));
+    const match = request.method === "POST" ? PATH.exec(pathOf(request)) : request.method === "GET" ? STATUS_PATH.exec(pathOf(request)) : null;
     return match ? decodeSegment(match[1] ?? "") : undefined;
   },
   answer(request, callId, state) {
     if (bearerToken(request) !== TELNYX_FAKE_AUTH.api_key) {
       return telnyxError(401, "10009", "Authentication failed", "The API key provided is not valid.");
     }
+    if (request.method === "GET") return statusRead(callId, callId.startsWith(FAKE_CALL_PREFIXES.ended) || state.ended.has(`telnyx:${callId}`));
     const body = request.body === "" ? {} : jsonObject(request.body);
     const commandId = body?.command_id;
     const clientState = body?.client_state;

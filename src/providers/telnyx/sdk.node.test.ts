@@ -6,12 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Telnyx from "telnyx";
 import { TelnyxWebhook } from "telnyx/lib/webhooks";
+import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
 import { oddCallId, startPeer, wireView, type Peer } from "../testing/sdk-peer";
 import { telnyxKeys, telnyxSignature } from "../testing/signers";
 import { telnyx } from ".";
 import { telnyxCallbacks } from "./callbacks";
 import { TELNYX_FAKE_AUTH } from "./fake";
+import { telnyxStatusRead } from "./status";
+import { TEST_SCOPE } from "../testing/kit";
 
 let peer: Peer;
 
@@ -28,7 +31,7 @@ describe("telnyx: the gateway's hangup reads as the SDK's", () => {
     await client.calls.actions.hangup(sdkCall, { command_id: "op-sdk" });
 
     const gatewayCall = oddCallId("v3");
-    const result = await sendHangup(telnyx, { callId: gatewayCall, operationId: "op-gw", credentials: TELNYX_FAKE_AUTH, baseUrl: peer.fake.url });
+    const result = await sendHangup(telnyx, { callId: gatewayCall, operationId: "op-gw", credentials: TELNYX_FAKE_AUTH, baseUrl: peer.fake.url, scope: TEST_SCOPE });
     expect(result.reading.status).toBe("terminated");
 
     const sdk = wireView(await peer.requestFor(sdkCall));
@@ -46,6 +49,24 @@ describe("telnyx: the gateway's hangup reads as the SDK's", () => {
       contentType: "application/json",
       body: { command_id: "op-sdk" },
     });
+  });
+});
+
+describe("telnyx: the gateway's status read reads as the SDK's", () => {
+  it("method, raw and decoded path, Bearer key, content type and (no) body match `calls.retrieveStatus(id)`", async () => {
+    const client = new Telnyx({ apiKey: TELNYX_FAKE_AUTH.api_key, baseURL: `${peer.fake.url}/v2`, maxRetries: 0 });
+    const sdkCall = oddCallId("v3");
+    expect((await client.calls.retrieveStatus(sdkCall)).data?.is_alive).toBe(true);
+    const gatewayCall = oddCallId("v3");
+    expect((await readStatus(telnyxStatusRead, { callId: gatewayCall, credentials: TELNYX_FAKE_AUTH, baseUrl: peer.fake.url })).reading).toEqual({ kind: "live" });
+
+    const sdk = wireView(await peer.requestFor(sdkCall));
+    expect(wireView(await peer.requestFor(gatewayCall))).toEqual({
+      ...sdk,
+      rawPath: sdk.rawPath.replace(sdkCall, gatewayCall),
+      decodedPath: sdk.decodedPath.replace(sdkCall, gatewayCall),
+    });
+    expect(sdk).toMatchObject({ method: "GET", rawPath: `/v2/calls/${sdkCall}`, auth: `Bearer ${TELNYX_FAKE_AUTH.api_key}`, contentType: "none", body: "" });
   });
 });
 

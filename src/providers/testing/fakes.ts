@@ -34,7 +34,10 @@ export interface FakeState {
   commandIds: Set<string>;
 }
 
-/** Call ids with these prefixes get the documented answer for that situation from every provider. */
+/**
+ * Call ids with these prefixes get the documented answer for that situation from every provider, to a hangup
+ * and to a status read alike (a call that is over, with the cause each fake's header names; one never known).
+ */
 export const FAKE_CALL_PREFIXES = {
   ended: "ended-",
   unknown: "unknown-",

@@ -2,14 +2,14 @@
  * Twilio status callbacks (`statusCallback`): a form POST with `CallSid` and `CallStatus`, signed in
  * `X-Twilio-Signature`: the base64 HMAC-SHA1, keyed by the account's auth token, of the full URL
  * Twilio called followed by every form parameter, sorted by name, as name then value with nothing
- * between. A call has ended when its status is completed, busy, failed, no-answer or canceled.
+ * between. What the body says about the call is read by ./lifecycle.ts.
  */
 import { anyHmacMatches, authToken } from "../callbacks/hmac";
-import { formParams, formValue, sortedParams, type Param } from "../callbacks/read";
+import { formParams, sortedParams, type Param } from "../callbacks/read";
 import { verdict, type CallbackDialect, type CallbackRequest } from "../callbacks/types";
+import { twilioEvent } from "./lifecycle";
 
 const SIGNATURE_HEADER = "x-twilio-signature";
-const ENDED_STATUSES = new Set(["completed", "busy", "failed", "no-answer", "canceled"]);
 
 /** The string Twilio signs for a form POST. */
 export function twilioSigningString(url: string, params: readonly Param[]): string {
@@ -26,10 +26,6 @@ export const twilioCallbacks: CallbackDialect = {
   },
 
   parse(request) {
-    const params = formParams(request);
-    const callId = formValue(params, "CallSid");
-    const status = formValue(params, "CallStatus");
-    if (!callId || !status) return null;
-    return { callId, status, ended: ENDED_STATUSES.has(status.toLowerCase()) };
+    return twilioEvent(formParams(request));
   },
 };

@@ -4,11 +4,14 @@
  */
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
 import { oddCallId, startPeer, wireView, type Peer } from "../testing/sdk-peer";
 import { twilio } from ".";
 import { twilioCallbacks } from "./callbacks";
 import { TWILIO_FAKE_AUTH } from "./fake";
+import { twilioStatusRead } from "./status";
+import { TEST_SCOPE } from "../testing/kit";
 
 const require = createRequire(import.meta.url);
 let peer: Peer;
@@ -28,7 +31,7 @@ describe("twilio: the gateway's hangup reads as the SDK's", () => {
     expect(updated.status).toBe("completed");
 
     const gatewayCall = oddCallId("CAgw");
-    const result = await sendHangup(twilio, { callId: gatewayCall, operationId: "op-1", credentials: TWILIO_FAKE_AUTH, baseUrl: peer.fake.url });
+    const result = await sendHangup(twilio, { callId: gatewayCall, operationId: "op-1", credentials: TWILIO_FAKE_AUTH, baseUrl: peer.fake.url, scope: TEST_SCOPE });
     expect(result.reading.status).toBe("terminated");
 
     const sdk = wireView(await peer.requestFor(sdkCall));
@@ -40,6 +43,35 @@ describe("twilio: the gateway's hangup reads as the SDK's", () => {
       auth: `Basic ${TWILIO_FAKE_AUTH.account_sid}:${TWILIO_FAKE_AUTH.auth_token}`,
       contentType: "application/x-www-form-urlencoded",
       body: { Status: "completed" },
+    });
+  });
+});
+
+describe("twilio: the gateway's status read reads as the SDK's", () => {
+  it("method, raw and decoded path, Basic auth, content type and (no) body match `calls(sid).fetch()`", async () => {
+    const client = require("twilio")(TWILIO_FAKE_AUTH.account_sid, TWILIO_FAKE_AUTH.auth_token);
+    client.api.baseUrl = peer.fake.url;
+    const sdkCall = oddCallId("CAsdk");
+    const fetched = await client.calls(sdkCall).fetch();
+    expect(fetched.status).toBe("in-progress");
+
+    const gatewayCall = oddCallId("CAgw");
+    const result = await readStatus(twilioStatusRead, { callId: gatewayCall, credentials: TWILIO_FAKE_AUTH, baseUrl: peer.fake.url });
+    expect(result.reading).toEqual({ kind: "live" });
+
+    const sdk = wireView(await peer.requestFor(sdkCall));
+    const gateway = wireView(await peer.requestFor(gatewayCall));
+    expect(gateway).toEqual({
+      ...sdk,
+      rawPath: sdk.rawPath.replace(sdkCall, gatewayCall),
+      decodedPath: sdk.decodedPath.replace(sdkCall, gatewayCall),
+    });
+    expect(sdk).toMatchObject({
+      method: "GET",
+      rawPath: `/2010-04-01/Accounts/${TWILIO_FAKE_AUTH.account_sid}/Calls/${sdkCall}.json`,
+      auth: `Basic ${TWILIO_FAKE_AUTH.account_sid}:${TWILIO_FAKE_AUTH.auth_token}`,
+      contentType: "none",
+      body: "",
     });
   });
 });

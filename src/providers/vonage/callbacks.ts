@@ -1,5 +1,5 @@
 /**
- * Vonage Voice event webhooks: JSON with the call's `uuid` and `status`; the final statuses end it.
+ * Vonage Voice event webhooks: JSON with the call's `uuid` and `status`, read by ./lifecycle.ts.
  * With signed webhooks on, Vonage sends `Authorization: Bearer <JWT>`, HS256 with the account's signature
  * secret, whose `payload_hash` claim is the hex SHA-256 of the body (so the JWT vouches for this body, not
  * just for the sender). `exp`/`nbf` are honoured when present; no age is imposed on `iat`, since Vonage
@@ -7,10 +7,8 @@
  * one without it can only accept them with `callbacks: "unsigned-ok"`.
  */
 import { jwtVerify } from "jose";
-import { jsonObject, stringField } from "../callbacks/read";
 import { verdict, type CallbackDialect } from "../callbacks/types";
-
-const ENDED_STATUSES = new Set(["completed", "busy", "cancelled", "failed", "rejected", "timeout", "unanswered"]);
+import { vonageEvent } from "./lifecycle";
 
 function signatureSecret(credentials: unknown): string | undefined {
   const secret = (credentials as { signature_secret?: unknown } | null)?.signature_secret;
@@ -40,10 +38,6 @@ export const vonageCallbacks: CallbackDialect = {
   },
 
   parse(request) {
-    const body = jsonObject(request.body);
-    const callId = stringField(body, "uuid");
-    const status = stringField(body, "status");
-    if (!callId || !status) return null;
-    return { callId, status, ended: ENDED_STATUSES.has(status.toLowerCase()) };
+    return vonageEvent(request.body);
   },
 };

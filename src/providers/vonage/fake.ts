@@ -6,6 +6,10 @@
  * are `{type, title, detail, instance}`: 401 for a missing, badly signed or expired token or another
  * application, 400 for a body that is not `{"action":"hangup"}`, 404 for a uuid with no live call
  * (over, unknown, or already hung up here).
+ *
+ * The status read `GET /v1/calls/{uuid}` (same token) answers the call resource: `answered` for a live call,
+ * `completed` for one this fake hung up, `busy` for an `ended-` call (with `end_time` and `duration`), 404
+ * for an `unknown-` one. `from` and `to` are `{ type, number }` objects there, as the SDK's types say.
  */
 import { FAKE_CALL_PREFIXES, type FakeProviderRoutes, bearerToken, decodeSegment, isJsonRequest, json, jsonObject, pathOf } from "../testing/fakes";
 import { createPublicKey, verify } from "node:crypto";
@@ -44,10 +48,28 @@ function isValidToken(token: string | undefined): boolean {
     && (exp === undefined || (typeof exp === "number" && exp > now - CLOCK_SKEW_SECONDS));
 }
 
+function statusRead(callId: string, ended: boolean) {
+  if (callId.startsWith(FAKE_CALL_PREFIXES.unknown)) {
+    return vonageError(404, "not-found", "Not Found", `Call ${callId} was not found.`);
+  }
+  const now = Date.now();
+  const call = {
+    uuid: callId,
+    conversation_uuid: `CON-${crypto.randomUUID()}`,
+    direction: "outbound",
+    from: { type: "phone", number: "14155550199" },
+    to: { type: "phone", number: "14155550100" },
+    start_time: new Date(now - 60_000).toISOString(),
+  };
+  if (callId.startsWith(FAKE_CALL_PREFIXES.ended)) return json(200, { ...call, status: "busy", end_time: new Date(now).toISOString(), duration: "0" });
+  if (ended) return json(200, { ...call, status: "completed", end_time: new Date(now).toISOString(), duration: "60" });
+  return json(200, { ...call, status: "answered" });
+}
+
 export const fake: FakeProviderRoutes = {
   name: "vonage",
   callId(request) {
-    if (request.method !== "PUT") return undefined;
+    if (request.method !== "PUT" && request.method !== "GET") return undefined;
     const match = PATH.exec(pathOf(request));
     return match ? decodeSegment(match[1] ?? "") : undefined;
   },
@@ -55,6 +77,7 @@ export const fake: FakeProviderRoutes = {
     if (!isValidToken(bearerToken(request))) {
       return vonageError(401, "unauthorized", "Unauthorized", "You did not provide correct credentials.");
     }
+    if (request.method === "GET") return statusRead(callId, state.ended.has(`vonage:${callId}`));
     if (!isJsonRequest(request) || jsonObject(request.body)?.action !== "hangup") {
       return vonageError(400, "bad-request", "Bad Request", "The request body is not a valid call modification.");
     }

@@ -4,6 +4,7 @@
  * part), and used to sign the RS256 JWT every hangup carries. No message here ever quotes the key.
  */
 import { SignJWT, importPKCS8, type CryptoKey as JoseKey } from "jose";
+import { BoundedMap } from "../../bounded-map";
 import { fromBase64 } from "../../bytes";
 import { Unsendable } from "../../errors";
 
@@ -16,12 +17,12 @@ const PKCS1_PEM_HEADER = "-----BEGIN RSA PRIVATE KEY-----";
  */
 const PKCS8_RSA_PREFIX = [0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x04];
 
-/** Distinct keys kept imported in one isolate; a gateway serves few provider applications. */
-const MAX_IMPORTED_KEYS = 64;
+/** Distinct keys kept imported in one isolate (the one imported longest ago goes first); a gateway serves few provider applications. */
+export const MAX_IMPORTED_KEYS = 64;
 
 const UNUSABLE_KEY = "the private key could not be imported as an RSA key (PKCS#8)";
 
-const importedKeys = new Map<string, Promise<JoseKey>>();
+const importedKeys = new BoundedMap<string, Promise<JoseKey>>(MAX_IMPORTED_KEYS);
 
 /** The DER bytes of a PKCS#8 PEM, or undefined when the text is not one. */
 function pkcs8Der(pem: string): Uint8Array | undefined {
@@ -70,10 +71,6 @@ function importSigningKey(pem: string): Promise<JoseKey> {
 function signingKey(pem: string): Promise<JoseKey> {
   const cached = importedKeys.get(pem);
   if (cached) return cached;
-  if (importedKeys.size >= MAX_IMPORTED_KEYS) {
-    const oldest = importedKeys.keys().next().value;
-    if (oldest !== undefined) importedKeys.delete(oldest);
-  }
   const imported = importSigningKey(pem);
   importedKeys.set(pem, imported);
   // A key that does not import is not kept: the caller sees the failure, and nothing stale remains.

@@ -7,12 +7,15 @@ import { Auth } from "@vonage/auth";
 import { verifySignature } from "@vonage/jwt";
 import { Vonage } from "@vonage/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
 import { jwtParts, oddCallId, startPeer, wireView, type Peer } from "../testing/sdk-peer";
 import { vonageSignature } from "../testing/signers";
 import { vonage } from ".";
 import { vonageCallbacks } from "./callbacks";
 import { VONAGE_FAKE_AUTH } from "./fake";
+import { vonageStatusRead } from "./status";
+import { TEST_SCOPE } from "../testing/kit";
 
 let peer: Peer;
 
@@ -29,7 +32,7 @@ describe("vonage: the gateway's hangup reads as the SDK's", () => {
     await client.voice.hangupCall(sdkCall);
 
     const gatewayCall = oddCallId("gw");
-    const result = await sendHangup(vonage, { callId: gatewayCall, operationId: "op-1", credentials: VONAGE_FAKE_AUTH, baseUrl: peer.fake.url });
+    const result = await sendHangup(vonage, { callId: gatewayCall, operationId: "op-1", credentials: VONAGE_FAKE_AUTH, baseUrl: peer.fake.url, scope: TEST_SCOPE });
     expect(result.reading.status).toBe("terminated");
 
     const sdkRequest = await peer.requestFor(sdkCall);
@@ -52,6 +55,33 @@ describe("vonage: the gateway's hangup reads as the SDK's", () => {
     // The one difference: the SDK's tokens live 900 s, the gateway's 300 s (enough for every retry).
     expect(Number(sdkJwt.claims.exp) - Number(sdkJwt.claims.iat)).toBe(900);
     expect(Number(gatewayJwt.claims.exp) - Number(gatewayJwt.claims.iat)).toBe(300);
+  });
+});
+
+describe("vonage: the gateway's status read reads as the SDK's", () => {
+  it("method, raw and decoded path, content type and (no) body match `voice.getCall(uuid)`; the JWT carries the same claims", async () => {
+    const client = new Vonage(new Auth({ applicationId: VONAGE_FAKE_AUTH.application_id, privateKey: VONAGE_FAKE_AUTH.private_key }), { apiHost: peer.fake.url });
+    const sdkCall = oddCallId("sdk");
+    expect((await client.voice.getCall(sdkCall)).status).toBe("answered");
+    const gatewayCall = oddCallId("gw");
+    expect((await readStatus(vonageStatusRead, { callId: gatewayCall, credentials: VONAGE_FAKE_AUTH, baseUrl: peer.fake.url })).reading).toEqual({ kind: "live" });
+
+    const sdkRequest = await peer.requestFor(sdkCall);
+    const gatewayRequest = await peer.requestFor(gatewayCall);
+    const sdk = wireView(sdkRequest);
+    expect({ ...wireView(gatewayRequest), auth: "compared below" }).toEqual({
+      ...sdk,
+      rawPath: sdk.rawPath.replace(sdkCall, gatewayCall),
+      decodedPath: sdk.decodedPath.replace(sdkCall, gatewayCall),
+      auth: "compared below",
+    });
+    expect(sdk).toMatchObject({ method: "GET", rawPath: `/v1/calls/${sdkCall}`, contentType: "none", body: "" });
+    const sdkJwt = jwtParts(sdkRequest.headers.authorization!);
+    const gatewayJwt = jwtParts(gatewayRequest.headers.authorization!);
+    expect(gatewayJwt.header).toEqual(sdkJwt.header);
+    expect(Object.keys(gatewayJwt.claims).sort()).toEqual(Object.keys(sdkJwt.claims).sort());
+    // The gateway's read token lives 60 s (one request), the SDK's 900 s.
+    expect(Number(gatewayJwt.claims.exp) - Number(gatewayJwt.claims.iat)).toBe(60);
   });
 });
 
