@@ -78,6 +78,7 @@ async function measureAll(): Promise<{ measurements: Measurement[]; pacingWaitMs
   try {
     measurements.push(await step("end to end", () => measureEndToEnd({ gateway: stack.gateway, floor: stack.floor!, bare: stack.bare! }, provider, quick)));
     measurements.push(await step("call index and bulk hangups", () => measureCallIndex({ build, provider, storageDir: join(workDir, "call-index"), teardown }, quick)));
+    measurements.push(await step("bulk at the provider's pace", async () => (await import("./bench/bulk-pace")).measureBulkPace({ build, storageDir: join(workDir, "bulk-pace"), teardown }, quick)));
     measurements.push(await step("critical path", () => measureCriticalPath({ build, provider, storageDir: join(workDir, "critical-path"), policy, teardown }, quick)));
     if (provider.unexpectedRequests() > 0) throw new Error(`the fake provider received ${provider.unexpectedRequests()} requests it did not expect`);
     return { measurements, pacingWaitMs: stack.pacer.totalWaitMs };

@@ -140,15 +140,15 @@ export function describeDecision(decision) {
   };
 }
 
-/** Bulk job progress in words. @param {{ matched: number, done: number, protected: number, status: string, outcomes: Record<string, number>, retry_at?: string | null }} job */
+/** Bulk job progress in words. @param {{ matched: number, done: number, skipped?: number, protected: number, status: string, outcomes: Record<string, number>, retry_at?: string | null }} job */
 export function describeJob(job) {
-  const outcomes = Object.entries(job.outcomes)
+  const outcomes = Object.entries({ ...job.outcomes, skipped: job.skipped ?? 0 })
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status.replace("_", " ")}`)
     .join(", ");
-  const state = job.status === "completed" ? "Completed" : "Running";
+  const state = job.status === "completed" ? "Completed" : job.status === "cancelled" ? "Cancelled" : "Running";
   const retry = job.retry_at ? ` Failed ones are tried again at ${job.retry_at}.` : "";
-  return `${state}: ${job.done} of ${job.matched} calls done${outcomes ? ` (${outcomes})` : ""}; ${job.protected} protected, skipped.${retry}`;
+  return `${state}: ${job.done} of ${job.matched} calls done${outcomes ? ` (${outcomes})` : ""}; ${job.protected} protected, left alone.${retry}`;
 }
 
 /**

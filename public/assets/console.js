@@ -626,7 +626,7 @@ async function followJob(/** @type {string} */ id) {
     ui.bulkProgress.max = Math.max(1, job.matched);
     ui.bulkProgress.value = job.done;
     ui.bulkJobText.textContent = describeJob(job);
-    if (job.status === "completed") {
+    if (job.status !== "running") {
       void refreshCalls();
       return;
     }

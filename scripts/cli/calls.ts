@@ -35,7 +35,8 @@ export function renderTable(calls: ListedCall[]): string {
 export function progressBar(status: JobStatus): string {
   const total = Math.max(status.matched, 1);
   const filled = Math.round((Math.min(status.done, total) / total) * BAR_WIDTH);
-  const outcomes = Object.entries(status.outcomes).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(", ");
+  const counts = { ...status.outcomes, skipped: status.skipped };
+  const outcomes = Object.entries(counts).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(", ");
   const retry = status.retry_at ? `; failed ones again at ${status.retry_at}` : "";
   return `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${status.done}/${status.matched}${outcomes ? ` (${outcomes})` : ""}${retry}`;
 }
@@ -115,7 +116,8 @@ export const callsStop = defineCommand({
   },
   notes:
     "Counts the matching calls first, then asks on the terminal before hanging any up; --yes answers for scripts, and without a terminal it refuses unless --yes is given. " +
-    "Progress goes to stderr; the job's final counts are printed on stdout as JSON. Protected calls are skipped and counted.",
+    "Progress goes to stderr; the job's final counts are printed on stdout as JSON. Protected calls are left alone and counted; calls that " +
+    "ended before their turn are skipped and counted. Ctrl-C while following cancels the job (POST /v1/bulk-hangups/{id}/cancel).",
   async run(_, values) {
     const base = gatewayUrl(values.url);
     const credentials = { apiKey: apiKey(values.key) };
@@ -150,19 +152,36 @@ export const callsStop = defineCommand({
     }
 
     const accepted = (await submit(body)).body as { id: string };
-    note(`Job ${accepted.id} accepted; following it (Ctrl-C stops following, not the job).`);
-    for (;;) {
-      const status = (
-        await callGateway(base, `GET /v1/bulk-hangups/${accepted.id}`, credentials, (client) => client.v1["bulk-hangups"][":id"].$get({ param: { id: accepted.id } }))
-      ).body as JobStatus;
-      if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(status)}`);
-      if (status.status === "completed") {
-        process.stderr.write(process.stderr.isTTY ? "\n" : `${progressBar(status)}\n`);
-        printResult(status);
-        if (status.outcomes.failed) throw new CliError(`${status.outcomes.failed} call(s) could not be hung up (failed); see \`call get\` for each.`);
-        return;
+    const read = async (id: string) =>
+      (await callGateway(base, `GET /v1/bulk-hangups/${id}`, credentials, (client) => client.v1["bulk-hangups"][":id"].$get({ param: { id } }))).body as JobStatus;
+    // The first Ctrl-C cancels the job (no call of it is sent afterwards); a second one quits at once.
+    let interrupted = false;
+    const interrupt = () => {
+      interrupted = true;
+    };
+    process.once("SIGINT", interrupt);
+    note(`Job ${accepted.id} accepted; following it (Ctrl-C cancels it).`);
+    try {
+      for (;;) {
+        const status = interrupted
+          ? ((
+              await callGateway(base, `POST /v1/bulk-hangups/${accepted.id}/cancel`, credentials, (client) =>
+                client.v1["bulk-hangups"][":id"].cancel.$post({ param: { id: accepted.id }, json: {} }),
+              )
+            ).body as JobStatus)
+          : await read(accepted.id);
+        if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(status)}`);
+        if (status.status !== "running") {
+          process.stderr.write(process.stderr.isTTY ? "\n" : `${progressBar(status)}\n`);
+          printResult(status);
+          if (status.status === "cancelled") throw new CliError(`Job ${status.id} was cancelled; ${status.done} of ${status.matched} call(s) were done.`);
+          if (status.outcomes.failed) throw new CliError(`${status.outcomes.failed} call(s) could not be hung up (failed); see \`call get\` for each.`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    } finally {
+      process.off("SIGINT", interrupt);
     }
   },
 });

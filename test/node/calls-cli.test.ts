@@ -3,7 +3,7 @@
  * operator runs them: calls registered through the API reach the index by themselves, `calls list` prints
  * them as JSON when piped, and `calls stop` counts first (dry run), asks before it hangs up (in a terminal;
  * `--yes` for scripts; refused without either), then follows the job to its end, whose audit entry names
- * the key that ran it.
+ * the key that ran it (or cancels it on Ctrl-C).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -41,12 +41,17 @@ function cliEnv(): NodeJS.ProcessEnv {
   return { ...inherited, HANGUP_GATEWAY_URL: gateway.url, HANGUP_GATEWAY_KEY: key };
 }
 
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI; `interruptOn`: sends it Ctrl-C (SIGINT) once its stderr says this. */
+async function cli(args: string[], interruptOn?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: cliEnv() });
   let stdout = "";
   let stderr = "";
+  let interrupted = false;
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (interruptOn && !interrupted && stderr.includes(interruptOn)) interrupted = child.kill("SIGINT");
+  });
   child.stdin.end();
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   return { code, stdout, stderr };
@@ -145,6 +150,22 @@ describe("calls list and calls stop", () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/AT\s+TENANT\s+ACTOR\s+ACTION\s+TARGET\s+REQUEST ID/);
     expect(run.output).toMatch(new RegExp(`${TENANT}\\s+key:${keyId}\\s+bulk\\.started\\s+bulk-hangups/bh_`));
+  });
+
+  it("stop: Ctrl-C while following cancels the job", async () => {
+    for (const call_id of ["live-cli-cancel-1", "live-cli-cancel-2"]) {
+      expect((await api("POST", "/v1/calls", key, { call_id, connection: "sandbox", flags: ["cli-cancel"] })).status).toBe(201);
+    }
+    for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 200))) {
+      const listed = (await (await api("GET", "/v1/calls?flag=cli-cancel&state=live", key)).json()) as { calls: unknown[] };
+      if (listed.calls.length === 2) break;
+      expect(Date.now() - started, "listed within 10 s").toBeLessThan(10_000);
+    }
+    // The job runs for at least its final pass (10 s after acceptance), so the interrupt finds it running.
+    const run = await cli(["calls", "stop", "--connection", "sandbox", "--flag", "cli-cancel", "--yes"], "accepted");
+    expect(run.code, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ matched: 2, status: "cancelled" });
+    expect(run.stderr).toContain("cancelled");
   });
 
   it("refuses to stop everything without --all", async () => {

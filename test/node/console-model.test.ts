@@ -129,10 +129,12 @@ describe("describeDecision and describeJob", () => {
 
   it("puts a job's progress in words", () => {
     expect(describeJob({ matched: 3, done: 2, protected: 1, status: "running", outcomes: { terminated: 1, already_ended: 1, not_found: 0, failed: 0 } })).toBe(
-      "Running: 2 of 3 calls done (1 terminated, 1 already ended); 1 protected, skipped.",
+      "Running: 2 of 3 calls done (1 terminated, 1 already ended); 1 protected, left alone.",
     );
     const retrying = { matched: 2, done: 2, protected: 0, status: "running", outcomes: { terminated: 1, already_ended: 0, not_found: 0, failed: 1 }, retry_at: "2026-05-01T10:02:30.000Z" };
-    expect(describeJob(retrying)).toBe("Running: 2 of 2 calls done (1 terminated, 1 failed); 0 protected, skipped. Failed ones are tried again at 2026-05-01T10:02:30.000Z.");
+    expect(describeJob(retrying)).toBe("Running: 2 of 2 calls done (1 terminated, 1 failed); 0 protected, left alone. Failed ones are tried again at 2026-05-01T10:02:30.000Z.");
+    const cancelled = { matched: 5, done: 3, skipped: 1, protected: 0, status: "cancelled", outcomes: { terminated: 2, already_ended: 0, not_found: 0, failed: 0 }, retry_at: null };
+    expect(describeJob(cancelled)).toBe("Cancelled: 3 of 5 calls done (2 terminated, 1 skipped); 0 protected, left alone.");
   });
 });
 
