@@ -24,6 +24,13 @@ describe("latestPerCall", () => {
     expect(parseReport({ tenant: "t" })).toBeNull();
     expect(parseReport(report("t", "a"))).not.toBeNull();
     expect(parseReport({ ...report("t", "a"), version: -1 })).toBeNull();
+    expect(parseReport({ ...report("t", "a"), cause: "hung-up" })).toBeNull();
+    expect(parseReport({ ...report("t", "a"), lifecycle_state: "live" })).toBeNull();
+  });
+
+  it("takes a report sent before the index carried the lifecycle (it is indexed as null)", () => {
+    const { lifecycle_state: _state, cause: _cause, ...older } = report("t", "a");
+    expect(parseReport(older)).toEqual(older);
   });
 });
 
@@ -44,6 +51,15 @@ describe("cursor", () => {
   it("names filters by value, not by the order or absence of keys", () => {
     expect(filterFingerprint({ state: "live", flag: "irsf" })).toBe(filterFingerprint({ flag: "irsf", state: "live", connection: undefined }));
     expect(filterFingerprint({ state: "live" })).not.toBe(filterFingerprint({ state: "ended" }));
+    expect(filterFingerprint({ cause: "busy" })).not.toBe(filterFingerprint({ cause: "completed" }));
+    expect(filterFingerprint({ lifecycle_state: "ended" })).not.toBe(filterFingerprint({ state: "ended" }));
+  });
+
+  it("binds the lifecycle filters: a page of busy calls does not continue a list of completed ones", async () => {
+    const cursor = await encodeCursor(env, "acme", { cause: "busy", lifecycle_state: "ended" }, at);
+    expect(await decodeCursor(env, "acme", { lifecycle_state: "ended", cause: "busy" }, cursor)).toEqual(at);
+    expect(await decodeCursor(env, "acme", { cause: "completed", lifecycle_state: "ended" }, cursor)).toBeNull();
+    expect(await decodeCursor(env, "acme", { cause: "busy" }, cursor)).toBeNull();
   });
 });
 

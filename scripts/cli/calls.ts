@@ -26,8 +26,18 @@ function list(value: string | undefined): string[] | undefined {
 
 /** Rows as aligned columns, for a person. */
 export function renderTable(calls: ListedCall[]): string {
-  const header = ["CALL ID", "CONNECTION", "STATE", "HANGUP", "TO", "FLAGS", "CREATED"];
-  const rows = calls.map((c) => [c.call_id, c.connection, c.state, c.hangup_status ?? "-", c.to ?? "-", c.flags.join(",") || "-", c.created_at]);
+  const header = ["CALL ID", "CONNECTION", "STATE", "LIFECYCLE", "CAUSE", "HANGUP", "TO", "FLAGS", "CREATED"];
+  const rows = calls.map((c) => [
+    c.call_id,
+    c.connection,
+    c.state,
+    c.lifecycle_state ?? "-",
+    c.cause ?? "-",
+    c.hangup_status ?? "-",
+    c.to ?? "-",
+    c.flags.join(",") || "-",
+    c.created_at,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }
@@ -64,6 +74,8 @@ export const callsList = defineCommand({
     connection: CONNECTION_OPTION,
     state: { type: "string", placeholder: "live|ended", description: "Only live or only ended calls" },
     status: { type: "string", placeholder: "status", description: "The hangup's latest outcome: terminated, already_ended, not_found, failed" },
+    "lifecycle-state": { type: "string", placeholder: "state", description: "Where the call is in its life: initiated, ringing, answered, ended" },
+    cause: { type: "string", placeholder: "cause", description: "Why the call ended: completed, busy, no_answer, rejected, canceled, failed, unknown" },
     flag: { type: "string", placeholder: "flag", description: "Only calls carrying this flag" },
     since: { type: "string", placeholder: "iso-time", description: "First seen at or after (ISO-8601)" },
     until: { type: "string", placeholder: "iso-time", description: "First seen before (ISO-8601)" },
@@ -81,10 +93,11 @@ export const callsList = defineCommand({
     let cursor: string | null = null;
     do {
       const query: Record<string, string> = {};
-      for (const name of ["connection", "state", "status", "flag", "since", "until"] as const) {
+      for (const name of ["connection", "state", "status", "cause", "flag", "since", "until"] as const) {
         const value = values[name];
         if (value !== undefined) query[name] = value;
       }
+      if (values["lifecycle-state"] !== undefined) query.lifecycle_state = values["lifecycle-state"];
       query.limit = String(Math.min(500, limit - calls.length));
       if (cursor) query.cursor = cursor;
       // The operator's values go as given: the gateway's own validation answers a wrong one.

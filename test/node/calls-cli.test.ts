@@ -122,6 +122,35 @@ describe("calls list and calls stop", () => {
     expect(audit.entries).toEqual([expect.objectContaining({ actor: `key:${keyId}`, action: "bulk.started", target: `bulk-hangups/${finished.id}` })]);
   });
 
+  it("lists by lifecycle state and cause (the stopped calls: ended, completed), with both columns in a terminal", async () => {
+    const args = ["calls", "list", "--flag", "cli", "--lifecycle-state", "ended", "--cause", "completed"];
+    const started = Date.now();
+    let listed: { call_id: string; lifecycle_state: string | null; cause: string | null }[] = [];
+    while (listed.length < ids.length) {
+      expect(Date.now() - started, "listed within 10 s").toBeLessThan(10_000);
+      const run = await cli(args);
+      expect(run.code, run.stderr).toBe(0);
+      listed = (JSON.parse(run.stdout) as { calls: typeof listed }).calls;
+    }
+    expect(listed.map((c) => [c.call_id, c.lifecycle_state, c.cause]).sort()).toEqual(ids.map((id) => [id, "ended", "completed"]));
+    const none = await cli(["calls", "list", "--flag", "cli", "--lifecycle-state", "answered"]);
+    expect(JSON.parse(none.stdout)).toEqual({ calls: [] });
+
+    const table = await inTerminal(args, "");
+    expect(table.code, table.output).toBe(0);
+    expect(table.output).toMatch(/CALL ID\s+CONNECTION\s+STATE\s+LIFECYCLE\s+CAUSE\s+HANGUP/);
+    for (const id of ids) expect(table.output).toMatch(new RegExp(`${id}\\s+sandbox\\s+ended\\s+ended\\s+completed\\s+terminated`));
+  });
+
+  it("refuses a cause or lifecycle state the gateway does not know, with its reason", async () => {
+    for (const [option, value, field] of [["--cause", "hung-up", "cause"], ["--lifecycle-state", "live", "lifecycle_state"]] as const) {
+      const run = await cli(["calls", "list", option, value]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain(field);
+    }
+  });
+
   it("in a terminal, shows the count and asks: anything but y stops nothing, y hangs them up", async () => {
     const tty = ["live-cli-tty-1", "live-cli-tty-2"];
     for (const call_id of tty) expect((await api("POST", "/v1/calls", key, { call_id, connection: "sandbox", flags: ["tty"] })).status).toBe(201);
