@@ -1,6 +1,7 @@
 /**
- * The workerd process as Linux's /proc sees it: which child of ours it is, and its CPU time. CPU per
- * request is the cost that concurrency cannot hide, whatever the machine's load did to latency.
+ * The workerd process as Linux's /proc sees it: which child of ours it is, its CPU time and its resident
+ * memory. CPU per request is the cost that concurrency cannot hide, whatever the machine's load did to
+ * latency; resident memory over a long run shows whether anything grows per call.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -40,6 +41,16 @@ export function processCpuMs(pid: number): number | null {
     const fields = statFields(pid);
     // utime and stime are fields 14 and 15 of the whole line, 11 and 12 here.
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** Resident set size of the process now, in bytes (`VmRSS` of /proc/<pid>/status), or null. */
+export function processRssBytes(pid: number): number | null {
+  try {
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kib === undefined ? null : Number(kib) * 1024;
   } catch {
     return null;
   }

@@ -2,7 +2,8 @@
  * The plain load run: thousands of hangups of distinct calls, many at once, in front of a provider that
  * fails a share of requests transiently (./flaky-provider.ts); every call's record is read back and
  * judged (./verify.ts): one terminal outcome stored, equal to what the caller was told, truthful about
- * what the provider did, and no call hung up twice.
+ * what the provider did, and no call hung up twice. workerd's resident memory is read as the run goes
+ * (./memory.ts), to show that it levels off rather than growing per call.
  */
 import { randomUUID } from "node:crypto";
 import { ObjectPacer } from "../lib/object-pacing";
@@ -10,6 +11,7 @@ import type { GatewayClient } from "../lib/gateway-client";
 import { forEachConcurrently } from "./concurrently";
 import { FLAKY_AUTH, startFlakyProvider } from "./flaky-provider";
 import { withLocalRun } from "./local-run";
+import { MemoryTrace } from "./memory";
 import { progress, row } from "./report";
 import { PROBLEMS, problemsOf, type Outcome, type Problem, type Stored, type Told } from "./verify";
 
@@ -23,7 +25,7 @@ const CONNECTION = "flaky";
  * machines, never meets. So new calls are started no faster than the bench's pacer allows, and each
  * record is read while its object is still open, rather than reopening thousands in a second pass.
  */
-async function hangUpAndReadBack(client: GatewayClient, callIds: string[], concurrency: number, pacer: ObjectPacer): Promise<{ told: Told[]; stored: (Stored | null)[] }> {
+async function hangUpAndReadBack(client: GatewayClient, callIds: string[], concurrency: number, pacer: ObjectPacer, memory: MemoryTrace): Promise<{ told: Told[]; stored: (Stored | null)[] }> {
   const told: Told[] = new Array(callIds.length);
   const stored: (Stored | null)[] = new Array(callIds.length);
   const tick = progress("calls hung up and read back", callIds.length);
@@ -48,6 +50,7 @@ async function hangUpAndReadBack(client: GatewayClient, callIds: string[], concu
       stored[i] = null;
     }
     tick();
+    memory.callDone();
   });
   return { told, stored };
 }
@@ -60,7 +63,10 @@ export async function runWithoutLoss(options: { calls: number; concurrency: numb
     const callIds = Array.from({ length: calls }, (_, i) => `load-${i}-${randomUUID()}`);
     const started = performance.now();
     const pacer = new ObjectPacer();
-    const { told, stored } = await hangUpAndReadBack(run.client, callIds, concurrency, pacer);
+    const memory = new MemoryTrace(run.gateway.workerdPid, calls);
+    memory.start();
+    const { told, stored } = await hangUpAndReadBack(run.client, callIds, concurrency, pacer, memory);
+    memory.stop();
     const runSeconds = (performance.now() - started) / 1000;
 
     const problems = new Map<Problem, string[]>();
@@ -83,6 +89,7 @@ export async function runWithoutLoss(options: { calls: number; concurrency: numb
     row("provider requests", `${providerRequests} (${injectedFailures} failed on purpose, ${providerRequests - calls} retries)`);
     row("unexpected provider requests", provider.unexpectedRequests());
     row("wall time", `${runSeconds.toFixed(1)} s, ${(calls / runSeconds).toFixed(0)} calls/s (hangup + read-back), ${(pacer.totalWaitMs / 1000).toFixed(1)} s of it pacing`);
+    row("workerd resident memory", memory.summary());
     for (const problem of PROBLEMS) {
       const affected = problems.get(problem) ?? [];
       row(problem, `${affected.length}${affected.length ? ` (e.g. ${affected.slice(0, 3).join(", ")})` : ""}`);
