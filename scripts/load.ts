@@ -8,15 +8,20 @@
  *   npm run load -- --outage [--calls 2000] [--concurrency 64] [--down 30] [--up 30] [--bursts 3]
  *       registered, fraud-flagged, watched calls while the provider is down in bursts; every call must end
  *       terminated exactly once after the provider returns (scripts/load/outage.ts)
+ *   npm run load -- --events [--calls 2000] [--concurrency 64] [--failure-rate 0.1] [--seed N]
+ *       calls known only from Twilio's signed status callbacks, some sent twice or late, a share cut by the
+ *       policy; every lifecycle, webhook and provider hangup judged (scripts/load/events.ts)
  *
  * Everything it starts (the provider, workerd, a temporary directory) is stopped and removed at the end.
  */
 import { parseArgs } from "node:util";
+import { randomSeed, runEvents } from "./load/events";
 import { runOutage } from "./load/outage";
 import { runWithoutLoss } from "./load/without-loss";
 
 const DEFAULTS = { calls: 10_000, concurrency: 64, failureRate: 0.1 };
 const OUTAGE_DEFAULTS = { calls: 2_000, concurrency: 64, downSeconds: 30, upSeconds: 30, bursts: 3 };
+const EVENTS_DEFAULTS = { calls: 2_000 };
 
 function positiveInteger(value: string | undefined, fallback: number, name: string): number {
   const number = Number(value ?? fallback);
@@ -28,6 +33,8 @@ function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       outage: { type: "boolean" },
+      events: { type: "boolean" },
+      seed: { type: "string" },
       calls: { type: "string" },
       concurrency: { type: "string" },
       "failure-rate": { type: "string" },
@@ -36,6 +43,8 @@ function main(): Promise<number> {
       bursts: { type: "string" },
     },
   });
+  if (values.outage && values.events) throw new Error("--outage and --events are two runs: choose one");
+  if (values.seed !== undefined && !values.events) throw new Error("--seed needs --events");
   if (values.outage) {
     if (values["failure-rate"] !== undefined) throw new Error("--failure-rate is for the plain run; the outage run's provider fails by schedule (--down, --up, --bursts)");
     return runOutage({
@@ -49,6 +58,14 @@ function main(): Promise<number> {
   for (const outageOnly of ["down", "up", "bursts"] as const) if (values[outageOnly] !== undefined) throw new Error(`--${outageOnly} needs --outage`);
   const failureRate = Number(values["failure-rate"] ?? DEFAULTS.failureRate);
   if (!(failureRate >= 0 && failureRate < 1)) throw new Error("--failure-rate must be at least 0 and below 1");
+  if (values.events) {
+    return runEvents({
+      calls: positiveInteger(values.calls, EVENTS_DEFAULTS.calls, "calls"),
+      concurrency: positiveInteger(values.concurrency, DEFAULTS.concurrency, "concurrency"),
+      failureRate,
+      seed: values.seed === undefined ? randomSeed() : positiveInteger(values.seed, 0, "seed"),
+    });
+  }
   return runWithoutLoss({
     calls: positiveInteger(values.calls, DEFAULTS.calls, "calls"),
     concurrency: positiveInteger(values.concurrency, DEFAULTS.concurrency, "concurrency"),

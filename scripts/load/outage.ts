@@ -133,7 +133,7 @@ export async function runOutage(options: OutageOptions): Promise<number> {
     `Outage run: ${options.calls} registered calls flagged "${FRAUD_FLAG}" (the policy terminates them), registered while the provider is down; ` +
       `then ${options.bursts} outage(s) of ${options.downSeconds} s, ${options.upSeconds} s apart, then the provider stays up.`,
   );
-  return withLocalRun(startOutageProvider, { auth: OUTAGE_AUTH, connection: CONNECTION, policy: POLICY }, async (provider, run) => {
+  return withLocalRun(startOutageProvider, { connection: { id: CONNECTION, provider: "plivo", credentials: OUTAGE_AUTH }, policy: POLICY }, async (provider, run) => {
 
     const callIds = Array.from({ length: options.calls }, (_, i) => `outage-${i}-${randomUUID()}`);
     const pacer = new ObjectPacer();

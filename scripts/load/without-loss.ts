@@ -58,7 +58,7 @@ async function hangUpAndReadBack(client: GatewayClient, callIds: string[], concu
 export async function runWithoutLoss(options: { calls: number; concurrency: number; failureRate: number }): Promise<number> {
   const { calls, concurrency, failureRate } = options;
   console.log(`Load without loss: ${calls} calls, ${concurrency} at once, provider failing ${failureRate * 100}% of requests (503).`);
-  return withLocalRun(() => startFlakyProvider(failureRate), { auth: FLAKY_AUTH, connection: CONNECTION }, async (provider, run) => {
+  return withLocalRun(() => startFlakyProvider(failureRate), { connection: { id: CONNECTION, provider: "plivo", credentials: FLAKY_AUTH } }, async (provider, run) => {
 
     const callIds = Array.from({ length: calls }, (_, i) => `load-${i}-${randomUUID()}`);
     const started = performance.now();
