@@ -26,6 +26,7 @@ import { FLAKY_TWILIO_AUTH, startFlakyTwilio } from "./flaky-provider";
 import { TENANT, withLocalRun } from "./local-run";
 import { MemoryTrace } from "./memory";
 import { progress, row } from "./report";
+import { Resender, SEND_ATTEMPTS } from "./resend";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver";
 
 const CONNECTION = "twilio-events";
@@ -36,8 +37,6 @@ const POLICY: PolicyDocument = {
 };
 const WEBHOOK_EVENTS: WebhookEventType[] = ["call.started", "call.answered", "call.ended", "call.hangup.completed"];
 const SHARES = { cut: 0.05, duplicated: 0.1, late: 0.1 };
-/** A callback without a 2xx is sent again, as a provider retries, this many times in all. */
-const CALLBACK_ATTEMPTS = 3;
 /** A cut call's hangup is stored within this, or the run calls it missing (a failed round is retried within 30 s). */
 const HANGUP_WAIT_MS = 60_000;
 const POLL_MS = 100;
@@ -68,7 +67,8 @@ class CallbackSender {
 
   /** Sends one callback, again if it gets no 2xx; true if it was answered 204. */
   async send(call: PlannedCall, callback: Callback): Promise<boolean> {
-    for (let attempt = 1; attempt <= CALLBACK_ATTEMPTS; attempt++) {
+    // Sent again without a 2xx, as a provider retries (./resend.ts says why the local transport needs it).
+    for (let attempt = 1; attempt <= SEND_ATTEMPTS; attempt++) {
       if (attempt > 1) this.retried++;
       // Signed afresh for each attempt: a canceled callback's Timestamp is when it is sent.
       const { body, headers } = twilioCallback(this.url, FLAKY_TWILIO_AUTH, twilioFields(call, callback, Date.now(), twilioTime));
@@ -94,33 +94,41 @@ class CallbackSender {
   }
 }
 
-async function readRecord(client: GatewayClient, callId: string): Promise<EventRecord | null> {
+/** What the run reads records with: its client, and the resender for answers lost in transport. */
+interface Reader {
+  client: GatewayClient;
+  resender: Resender;
+}
+
+async function readRecord({ client, resender }: Reader, callId: string): Promise<EventRecord | null> {
   try {
-    const res = await client.v1.calls[":call_id"].$get({ param: { call_id: callId }, query: { connection: CONNECTION } });
-    return res.status === 200 ? ((await res.json()) as unknown as EventRecord) : (await res.text(), null);
+    return await resender.send(async () => {
+      const res = await client.v1.calls[":call_id"].$get({ param: { call_id: callId }, query: { connection: CONNECTION } });
+      return res.status === 200 ? ((await res.json()) as unknown as EventRecord) : (await res.text(), null);
+    });
   } catch {
     return null;
   }
 }
 
 /** A cut call, once its first events are in: waits until the gateway's hangup has ended it in its record. */
-async function hangupStored(client: GatewayClient, callId: string): Promise<void> {
+async function hangupStored(reader: Reader, callId: string): Promise<void> {
   const until = Date.now() + HANGUP_WAIT_MS;
   while (Date.now() < until) {
-    const record = await readRecord(client, callId);
+    const record = await readRecord(reader, callId);
     if (record?.lifecycle.state === "ended") return;
     await sleep(POLL_MS);
   }
 }
 
 /** One call's life: its callbacks as scripted (a cut call's last one after its hangup), then its record. */
-async function liveCall(client: GatewayClient, sender: CallbackSender, call: PlannedCall): Promise<CallOutcome> {
+async function liveCall(reader: Reader, sender: CallbackSender, call: PlannedCall): Promise<CallOutcome> {
   let refusedCallbacks = await sender.sendSteps(call, call.steps);
   if (call.cut) {
-    await hangupStored(client, call.callId);
+    await hangupStored(reader, call.callId);
     refusedCallbacks += await sender.sendSteps(call, call.afterHangup);
   }
-  return { refusedCallbacks, record: await readRecord(client, call.callId) };
+  return { refusedCallbacks, record: await readRecord(reader, call.callId) };
 }
 
 /** Whether every call's messages are in: its story, and a cut call's hangup outcome. */
@@ -151,6 +159,7 @@ export async function runEvents(options: EventsOptions): Promise<number> {
       const outcomes: CallOutcome[] = new Array(calls);
       const pacer = new ObjectPacer();
       const memory = new MemoryTrace(local.gateway.workerdPid, calls);
+      const reader = { client: local.client, resender: new Resender() };
       const tick = progress("calls through their story", calls);
       const started = performance.now();
       memory.start();
@@ -161,7 +170,7 @@ export async function runEvents(options: EventsOptions): Promise<number> {
           await pacer.reserve(1);
           pacer.started();
         }));
-        outcomes[i] = await liveCall(local.client, sender, call);
+        outcomes[i] = await liveCall(reader, sender, call);
         tick();
         memory.callDone();
       });
@@ -195,7 +204,8 @@ export async function runEvents(options: EventsOptions): Promise<number> {
 
       console.log("\nResults");
       row("calls", `${calls} (${cut} to ${DENIED_PREFIX}…, cut by the policy)`);
-      row("callbacks", `${plan.callbacks} distinct, ${sent + sender.retried} sent: ${plan.duplicated.atOnce + plan.duplicated.later} twice (${plan.duplicated.atOnce} at once, ${plan.duplicated.later} later), ${plan.late} late, ${sender.retried} again for want of a 2xx`);
+      row("callbacks", `${plan.callbacks} distinct, ${sent + sender.retried} sent: ${plan.duplicated.atOnce + plan.duplicated.later} twice (${plan.duplicated.atOnce} at once, ${plan.duplicated.later} later), ${plan.late} late, ${sender.retried} sent again (no 2xx, or no answer)`);
+      row("reads resent (transport error)", reader.resender.resent);
       row("callback answers", `p50 ${ms(answers.p50)}, p99 ${ms(answers.p99)}, max ${ms(answers.max)}; ${sender.answerMs.filter((t) => t > CALLBACK_SLOW_MS).length} over ${CALLBACK_SLOW_MS / 1000} s`);
       row("provider hangup requests", `${requests} for ${cut} cut calls (${injectedFailures} failed on purpose)`);
       row("unexpected provider requests", provider.unexpectedRequests());

@@ -2,8 +2,9 @@
  * The plain load run: thousands of hangups of distinct calls, many at once, in front of a provider that
  * fails a share of requests transiently (./flaky-provider.ts); every call's record is read back and
  * judged (./verify.ts): one terminal outcome stored, equal to what the caller was told, truthful about
- * what the provider did, and no call hung up twice. workerd's resident memory is read as the run goes
- * (./memory.ts), to show that it levels off rather than growing per call.
+ * what the provider did, and no call hung up twice. A request whose answer is lost in transport is sent
+ * again (./resend.ts). workerd's resident memory is read as the run goes (./memory.ts), to show that it
+ * levels off rather than growing per call.
  */
 import { randomUUID } from "node:crypto";
 import { ObjectPacer } from "../lib/object-pacing";
@@ -13,6 +14,7 @@ import { FLAKY_AUTH, startFlakyProvider } from "./flaky-provider";
 import { withLocalRun } from "./local-run";
 import { MemoryTrace } from "./memory";
 import { progress, row } from "./report";
+import { Resender } from "./resend";
 import { PROBLEMS, problemsOf, type Outcome, type Problem, type Stored, type Told } from "./verify";
 
 const CONNECTION = "flaky";
@@ -25,7 +27,14 @@ const CONNECTION = "flaky";
  * machines, never meets. So new calls are started no faster than the bench's pacer allows, and each
  * record is read while its object is still open, rather than reopening thousands in a second pass.
  */
-async function hangUpAndReadBack(client: GatewayClient, callIds: string[], concurrency: number, pacer: ObjectPacer, memory: MemoryTrace): Promise<{ told: Told[]; stored: (Stored | null)[] }> {
+async function hangUpAndReadBack(
+  client: GatewayClient,
+  callIds: string[],
+  concurrency: number,
+  pacer: ObjectPacer,
+  memory: MemoryTrace,
+  resender: Resender,
+): Promise<{ told: Told[]; stored: (Stored | null)[] }> {
   const told: Told[] = new Array(callIds.length);
   const stored: (Stored | null)[] = new Array(callIds.length);
   const tick = progress("calls hung up and read back", callIds.length);
@@ -38,14 +47,18 @@ async function hangUpAndReadBack(client: GatewayClient, callIds: string[], concu
     }));
     const call = client.v1.calls[":call_id"];
     try {
-      const res = await call.hangup.$post({ param: { call_id: callId }, header: {}, json: { connection: CONNECTION, reason: "load run" } });
-      told[i] = { httpStatus: res.status, outcome: res.status === 200 ? ((await res.json()) as unknown as Outcome) : (await res.text(), null) };
+      told[i] = await resender.send(async () => {
+        const res = await call.hangup.$post({ param: { call_id: callId }, header: {}, json: { connection: CONNECTION, reason: "load run" } });
+        return { httpStatus: res.status, outcome: res.status === 200 ? ((await res.json()) as unknown as Outcome) : (await res.text(), null) };
+      });
     } catch (error) {
       told[i] = { error: error instanceof Error ? error.message : String(error) };
     }
     try {
-      const res = await call.$get({ param: { call_id: callId }, query: { connection: CONNECTION } });
-      stored[i] = res.status === 200 ? ((await res.json()) as unknown as Stored) : (await res.text(), null);
+      stored[i] = await resender.send(async () => {
+        const res = await call.$get({ param: { call_id: callId }, query: { connection: CONNECTION } });
+        return res.status === 200 ? ((await res.json()) as unknown as Stored) : (await res.text(), null);
+      });
     } catch {
       stored[i] = null;
     }
@@ -64,8 +77,9 @@ export async function runWithoutLoss(options: { calls: number; concurrency: numb
     const started = performance.now();
     const pacer = new ObjectPacer();
     const memory = new MemoryTrace(run.gateway.workerdPid, calls);
+    const resender = new Resender();
     memory.start();
-    const { told, stored } = await hangUpAndReadBack(run.client, callIds, concurrency, pacer, memory);
+    const { told, stored } = await hangUpAndReadBack(run.client, callIds, concurrency, pacer, memory, resender);
     memory.stop();
     const runSeconds = (performance.now() - started) / 1000;
 
@@ -88,6 +102,7 @@ export async function runWithoutLoss(options: { calls: number; concurrency: numb
     for (const [status, count] of [...statuses].sort()) row(`outcome ${status}`, count);
     row("provider requests", `${providerRequests} (${injectedFailures} failed on purpose, ${providerRequests - calls} retries)`);
     row("unexpected provider requests", provider.unexpectedRequests());
+    row("resent after a transport error", resender.resent);
     row("wall time", `${runSeconds.toFixed(1)} s, ${(calls / runSeconds).toFixed(0)} calls/s (hangup + read-back), ${(pacer.totalWaitMs / 1000).toFixed(1)} s of it pacing`);
     row("workerd resident memory", memory.summary());
     for (const problem of PROBLEMS) {
