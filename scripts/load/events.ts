@@ -7,9 +7,10 @@
  * some after the one that followed them; the tenant's webhook (./webhook-receiver.ts) takes `call.started`,
  * `call.answered`, `call.ended` and `call.hangup.completed`.
  *
- * Every call is then judged (./event-verify.ts): its callbacks answered, its record registered from the
- * events with the lifecycle its script implies, exactly one `call.ended` message (and the rest of its story,
- * in order), exactly one hangup at the provider for a cut call and none for the others.
+ * First, two forged callbacks (signed with another token, and for another URL) must be refused and store
+ * nothing. Every call is then judged (./event-verify.ts): its callbacks answered, its record registered
+ * from the events with the lifecycle its script implies, exactly one `call.ended` message (and the rest of
+ * its story, in order), exactly one hangup at the provider for a cut call and none for the others.
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -63,7 +64,7 @@ class CallbackSender {
   readonly answerMs: number[] = [];
   retried = 0;
 
-  constructor(private readonly url: string) {}
+  constructor(readonly url: string) {}
 
   /** Sends one callback, again if it gets no 2xx; true if it was answered 204. */
   async send(call: PlannedCall, callback: Callback): Promise<boolean> {
@@ -121,6 +122,26 @@ async function hangupStored(reader: Reader, callId: string): Promise<void> {
   }
 }
 
+/**
+ * Before the run: callbacks that must change nothing, answered 401 with no record made — one signed with
+ * another auth token, one signed for another URL (what a proxy in front of the gateway without `PUBLIC_URL`
+ * would cause). Answers how many were refused that way, of how many.
+ */
+async function forgedRefused(url: string, reader: Reader, probe: PlannedCall): Promise<{ refused: number; of: number }> {
+  const fields = twilioFields(probe, probe.steps[0]![0]!, Date.now(), twilioTime);
+  const forgeries = [
+    twilioCallback(url, { ...FLAKY_TWILIO_AUTH, auth_token: "not-the-connection-token" }, fields),
+    twilioCallback(url.replace("127.0.0.1", "gateway.example"), FLAKY_TWILIO_AUTH, fields),
+  ];
+  let refused = 0;
+  for (const { body, headers } of forgeries) {
+    const res = await fetch(url, { method: "POST", headers, body });
+    await res.arrayBuffer();
+    if (res.status === 401 && (await readRecord(reader, probe.callId)) === null) refused++;
+  }
+  return { refused, of: forgeries.length };
+}
+
 /** One call's life: its callbacks as scripted (a cut call's last one after its hangup), then its record. */
 async function liveCall(reader: Reader, sender: CallbackSender, call: PlannedCall): Promise<CallOutcome> {
   let refusedCallbacks = await sender.sendSteps(call, call.steps);
@@ -160,6 +181,8 @@ export async function runEvents(options: EventsOptions): Promise<number> {
       const pacer = new ObjectPacer();
       const memory = new MemoryTrace(local.gateway.workerdPid, calls);
       const reader = { client: local.client, resender: new Resender() };
+      const probe = planCalls({ callIds: [`CA${randomBytes(16).toString("hex")}`], seed, cutShare: 0, duplicateShare: 0, lateShare: 0, now: Date.now(), deniedPrefix: DENIED_PREFIX }).calls[0]!;
+      const forged = await forgedRefused(sender.url, reader, probe);
       const tick = progress("calls through their story", calls);
       const started = performance.now();
       memory.start();
@@ -204,6 +227,7 @@ export async function runEvents(options: EventsOptions): Promise<number> {
 
       console.log("\nResults");
       row("calls", `${calls} (${cut} to ${DENIED_PREFIX}…, cut by the policy)`);
+      row("forged callbacks refused", `${forged.refused} of ${forged.of} (401, nothing stored)`);
       row("callbacks", `${plan.callbacks} distinct, ${sent + sender.retried} sent: ${plan.duplicated.atOnce + plan.duplicated.later} twice (${plan.duplicated.atOnce} at once, ${plan.duplicated.later} later), ${plan.late} late, ${sender.retried} sent again (no 2xx, or no answer)`);
       row("reads resent (transport error)", reader.resender.resent);
       row("callback answers", `p50 ${ms(answers.p50)}, p99 ${ms(answers.p99)}, max ${ms(answers.max)}; ${sender.answerMs.filter((t) => t > CALLBACK_SLOW_MS).length} over ${CALLBACK_SLOW_MS / 1000} s`);
@@ -217,7 +241,7 @@ export async function runEvents(options: EventsOptions): Promise<number> {
         const affected = findings.get(problem) ?? [];
         row(problem, `${affected.length}${affected.length ? ` (e.g. ${affected.slice(0, 2).join("; ")})` : ""}`);
       }
-      const failedRun = findings.size > 0 || provider.unexpectedRequests() > 0 || receiver.refused() > 0 || stray > 0;
+      const failedRun = findings.size > 0 || forged.refused < forged.of || provider.unexpectedRequests() > 0 || receiver.refused() > 0 || stray > 0;
       console.log(
         failedRun
           ? "\nFAIL: calls were lost, misrecorded, told twice or not at all, or hung up wrongly."
