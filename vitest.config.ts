@@ -17,6 +17,8 @@ const workersPool = () =>
         CREDENTIALS_KEY: TEST_CREDENTIALS_KEY,
         FAKE_PROVIDER_URL: inject("fakeProviderUrl"),
         TEST_MIGRATIONS: d1Migrations,
+        // Bulk hangups on Telnyx connections at 2 a second: a pace any machine running the tests exceeds (test/bulk-pace.test.ts).
+        BULK_HANGUPS_PER_SECOND: JSON.stringify({ telnyx: 2 }),
       },
     },
   }));

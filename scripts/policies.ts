@@ -89,7 +89,7 @@ async function publish(args: string[]): Promise<number> {
   if (positionals.length > 1) fail("publish takes one policy file");
   const file = readPolicyFile(positionals[0] ? repoPath(positionals[0]) : DEFAULT_POLICY);
   const loaded = loadPolicy(file);
-  if (!loaded.ok) {
+  if (loaded.kind === "invalid") {
     for (const problem of loaded.problems) console.error(formatProblem(problem));
     return 1;
   }

@@ -54,18 +54,18 @@ export async function checkFiles(files: readonly PolicyFile[], read: ReadFile): 
     if (isTestFile(file.path)) add((await loadTests(file, read)).problems);
     else {
       const loaded = loadPolicy(file);
-      if (!loaded.ok) add(loaded.problems);
+      if (loaded.kind === "invalid") add(loaded.problems);
     }
   }
   return [...problems.values()];
 }
 
 /** A policy document from a YAML (or JSON) file, validated. */
-export function loadPolicy(file: PolicyFile): { ok: true; document: PolicyDocument } | { ok: false; problems: FileProblem[] } {
+export function loadPolicy(file: PolicyFile): { kind: "valid"; document: PolicyDocument } | { kind: "invalid"; problems: FileProblem[] } {
   const parsed = parseYaml(file);
-  if (!parsed.ok) return parsed;
+  if (parsed.kind === "invalid") return parsed;
   const validation = validatePolicy(parsed.value);
-  return validation.ok ? validation : { ok: false, problems: parsed.locateAll(validation.errors) };
+  return validation.kind === "valid" ? validation : { kind: "invalid", problems: parsed.locateAll(validation.errors) };
 }
 
 export interface TestFileReport {
@@ -90,9 +90,9 @@ type LoadedTests = { problems: FileProblem[]; policy?: undefined } | { problems:
 
 async function loadTests(file: PolicyFile, read: ReadFile): Promise<LoadedTests> {
   const parsed = parseYaml(file);
-  if (!parsed.ok) return { problems: parsed.problems };
+  if (parsed.kind === "invalid") return { problems: parsed.problems };
   const validation = validateTestFile(parsed.value);
-  if (!validation.ok) return { problems: parsed.locateAll(validation.errors) };
+  if (validation.kind === "invalid") return { problems: parsed.locateAll(validation.errors) };
   const tests = validation.file;
   if (typeof tests.policy !== "string") return { problems: [], tests, policy: tests.policy };
 
@@ -100,7 +100,7 @@ async function loadTests(file: PolicyFile, read: ReadFile): Promise<LoadedTests>
   const text = read(policyPath);
   if (text === undefined) return { problems: parsed.locateAll([{ path: "policy", message: `no policy file at ${policyPath}` }]) };
   const policy = loadPolicy({ path: policyPath, text });
-  return policy.ok ? { problems: [], tests, policy: policy.document } : { problems: policy.problems };
+  return policy.kind === "valid" ? { problems: [], tests, policy: policy.document } : { problems: policy.problems };
 }
 
 /** `relative` (as written in `from`) as a repository path. */
@@ -122,15 +122,15 @@ function schemaLineProblems(file: PolicyFile): FileProblem[] {
 }
 
 type Parsed =
-  | { ok: true; value: unknown; locateAll: (problems: PolicyProblem[]) => FileProblem[] }
-  | { ok: false; problems: FileProblem[] };
+  | { kind: "parsed"; value: unknown; locateAll: (problems: PolicyProblem[]) => FileProblem[] }
+  | { kind: "invalid"; problems: FileProblem[] };
 
 function parseYaml(file: PolicyFile): Parsed {
   const lineCounter = new LineCounter();
   const document = YAML.parseDocument(file.text, { lineCounter });
   if (document.errors.length) {
     return {
-      ok: false,
+      kind: "invalid",
       problems: document.errors.map((error) => ({
         file: file.path,
         line: error.linePos?.[0].line,
@@ -148,7 +148,7 @@ function parseYaml(file: PolicyFile): Parsed {
         return { file: file.path, line: position?.line, column: position?.col, path: problem.path, message: problem.message };
       })
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  return { ok: true, value: document.toJS(), locateAll };
+  return { kind: "parsed", value: document.toJS(), locateAll };
 }
 
 /** The YAML node at a problem's path, or at its nearest existing parent (a missing field's object). */

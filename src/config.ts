@@ -15,9 +15,14 @@ export interface Config {
   reconcileAfterMs: number;
   /** `PUBLIC_URL`, trimmed; null when unset or blank (callbacks are then checked against the request's own URL). */
   publicUrl: string | null;
+  /**
+   * `BULK_HANGUPS_PER_SECOND`: a JSON object of provider name → bulk hangups per second per connection, in
+   * place of the built-in pace (src/bulk/pacing.ts) for those providers; entries that are not positive numbers are ignored.
+   */
+  bulkHangupsPerSecond: Record<string, number>;
 }
 
-type Vars = Partial<Record<"CALL_RETENTION_DAYS" | "RECONCILE_AFTER_SECONDS" | "PUBLIC_URL", string>>;
+type Vars = Partial<Record<"CALL_RETENTION_DAYS" | "RECONCILE_AFTER_SECONDS" | "PUBLIC_URL" | "BULK_HANGUPS_PER_SECOND", string>>;
 
 function positive(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -30,5 +35,17 @@ export function readConfig(vars: Vars): Config {
     retentionMs: positive(vars.CALL_RETENTION_DAYS, DEFAULT_RETENTION_DAYS) * DAY_MS,
     reconcileAfterMs: positive(vars.RECONCILE_AFTER_SECONDS, DEFAULT_RECONCILE_AFTER_SECONDS) * 1000,
     publicUrl: publicUrl ? publicUrl : null,
+    bulkHangupsPerSecond: paces(vars.BULK_HANGUPS_PER_SECOND),
   };
+}
+
+function paces(value: string | undefined): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value ?? "{}");
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === "number" && Number.isFinite(entry[1]) && entry[1] > 0));
 }

@@ -10,6 +10,8 @@ export const objectName = {
   connectionHealth: (tenant: string, connection: string) => `${tenant}/${connection}`,
   /** One object per bulk hangup job; the tenant in the name keeps every other tenant out. */
   bulkJob: (tenant: string, jobId: string) => `${tenant}/${jobId}`,
+  /** One object per (tenant, connection): the bulk hangup pace every job on the connection shares. */
+  bulkPace: (tenant: string, connection: string) => `${tenant}/${connection}`,
   /**
    * One object per policy counter: a rule's count (kind "concurrency" or "velocity") for one key such as
    * "connection:acme/main" (src/policy/counters.ts). Rule ids hold no "/", so the first two parts are exact.
@@ -31,4 +33,8 @@ export function bulkJobObject(env: Env, tenant: string, jobId: string) {
 
 export function policyCounterObject(env: Env, counter: { kind: string; rule: string; key: string }) {
   return env.POLICY_COUNTERS.get(env.POLICY_COUNTERS.idFromName(objectName.policyCounter(counter)));
+}
+
+export function bulkPaceObject(env: Env, tenant: string, connection: string) {
+  return env.BULK_PACE.get(env.BULK_PACE.idFromName(objectName.bulkPace(tenant, connection)));
 }

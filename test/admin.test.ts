@@ -48,8 +48,9 @@ describe("tenants", () => {
     const res = await admin("PUT", "/admin/tenants/hooked", { webhook: { url: "https://example.com/hook" } });
     const body = await res.json<{ webhook: { url: string; secret: string } }>();
     expect(body.webhook.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
-    const again = await (await admin("PUT", "/admin/tenants/hooked", { name: "Hooked" })).json<{ webhook: Record<string, string> }>();
-    expect(again.webhook).toEqual({ url: "https://example.com/hook" });
+    const again = await (await admin("PUT", "/admin/tenants/hooked", { name: "Hooked" })).json<{ webhook: Record<string, unknown> }>();
+    // No secret this time: the URL, and the message types it receives (the default: the hangup types).
+    expect(again.webhook).toEqual({ url: "https://example.com/hook", events: ["call.hangup.completed", "call.hangup.failed"] });
     const stored = await env.GATEWAY_KV.get(kvKey.tenant("hooked"));
     expect(stored).not.toContain(body.webhook.secret);
   });
@@ -124,6 +125,11 @@ describe("connections", () => {
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "acme-tel", credentials: {} }), 422);
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "sandbox", credentials: {}, base_url: "http://u:p@host" }), 422);
     await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "sandbox", credentials: {}, base_url: "not a url" }), 422);
+    // A bare trailing `?` or `#` would turn the call's path into a query or fragment (Plivo: DELETE …/Call/).
+    for (const base_url of ["https://api.plivo.com/eu?", "https://api.plivo.com#", "http://@host/x", "http://host\\x"]) {
+      await expectProblem(await admin("PUT", "/admin/tenants/strict2/connections/p", { provider: "plivo", credentials: { auth_id: "MA1", auth_token: "t" }, base_url }), 422);
+    }
+    expect(await env.GATEWAY_KV.get(kvKey.connection("strict2", "p"))).toBeNull();
     await expectProblem(await admin("PUT", "/admin/tenants/nobody-here/connections/p", { provider: "sandbox", credentials: {} }), 404);
   });
 

@@ -126,7 +126,7 @@ describe("a view of a closed circuit", () => {
     const { health, isolates, advance } = world(1);
     const [isolate] = isolates;
     // The first hangup of the connection in this isolate has nothing to go on: it asks.
-    expect(await isolate!.admit()).toEqual({ send: true, reportSuccess: false });
+    expect(await isolate!.admit()).toEqual({ kind: "send", reportSuccess: false });
     expect(health.asks.sync).toBe(1);
 
     for (let i = 0; i < 10; i++) {
@@ -139,7 +139,7 @@ describe("a view of a closed circuit", () => {
     // Half stale: decided from the view, refreshed behind it.
     health.mode = "stalled";
     advance(VIEW_TIMING.refreshAfterMs);
-    expect(await isolate!.admit()).toMatchObject({ send: true });
+    expect(await isolate!.admit()).toMatchObject({ kind: "send" });
     expect(health.asks.sync).toBe(2);
   });
 
@@ -148,7 +148,7 @@ describe("a view of a closed circuit", () => {
     const [isolate] = isolates;
     isolate!.report(await isolate!.admit(), "failure");
     const next = await isolate!.admit();
-    expect(next).toEqual({ send: true, reportSuccess: true });
+    expect(next).toEqual({ kind: "send", reportSuccess: true });
     isolate!.report(next, "success");
     await isolate!.settle();
     expect(health.state).toEqual(CLOSED);
@@ -164,13 +164,13 @@ describe("outcomes", () => {
     health.mode = "held";
     for (let i = 0; i < CONFIG.failureThreshold; i++) isolate.report(admission, "failure");
     // The view is open at once; one request is in flight, with the first failure.
-    expect(await isolate.admit()).toMatchObject({ send: false });
+    expect(await isolate.admit()).toMatchObject({ kind: "refuse" });
     expect(health.asks.sync).toBe(2);
     // Its answer (one failure) does not close the view: the two failures not sent yet are on top of it.
     health.release();
     // Answered, it sends the other two at once.
     await vi.waitFor(() => expect(health.asks.sync).toBe(3));
-    expect(await isolate.admit()).toMatchObject({ send: false });
+    expect(await isolate.admit()).toMatchObject({ kind: "refuse" });
     health.release();
     await isolate.settle();
     expect(health.state).toMatchObject({ state: "open", failures: CONFIG.failureThreshold });
@@ -183,12 +183,12 @@ describe("the circuit opens for every isolate", () => {
     const [a, b] = isolates as [Isolate, Isolate];
     await b.admit(); // b's view: closed, fresh
     await openFrom(a, health);
-    expect(await a.admit()).toMatchObject({ send: false });
+    expect(await a.admit()).toMatchObject({ kind: "refuse" });
     // b has not heard yet, and need not for up to maxAgeMs: its view is what it decides from.
     advance(VIEW_TIMING.maxAgeMs - 1);
-    expect(await b.admit()).toMatchObject({ send: true });
+    expect(await b.admit()).toMatchObject({ kind: "send" });
     advance(1);
-    expect(await b.admit()).toEqual({ send: false, retryAt: (health.state as { retryAt: number }).retryAt, failures: CONFIG.failureThreshold });
+    expect(await b.admit()).toEqual({ kind: "refuse", retryAt: (health.state as { retryAt: number }).retryAt, failures: CONFIG.failureThreshold });
   });
 
   it("whatever the isolates do and whenever: no hangup is admitted later than that while the cool-down runs", async () => {
@@ -206,8 +206,8 @@ describe("the circuit opens for every isolate", () => {
           const { state, failingSince } = health;
           const refusing = (state.state === "open" && now() < state.retryAt) || (state.state === "half_open" && now() < state.probeLeaseUntil);
           const admission = await isolates[isolate]!.admit();
-          if (failingSince !== null && refusing && now() >= failingSince + VIEW_TIMING.maxAgeMs) expect(admission.send).toBe(false);
-          if (admission.send && outcome !== "none") isolates[isolate]!.report(admission, outcome);
+          if (failingSince !== null && refusing && now() >= failingSince + VIEW_TIMING.maxAgeMs) expect(admission.kind).toBe("refuse");
+          if (admission.kind === "send" && outcome !== "none") isolates[isolate]!.report(admission, outcome);
           await isolates[isolate]!.settle();
         }
       }),
@@ -222,28 +222,28 @@ describe("probes", () => {
     await openFrom(isolates[0]!, health);
     advance(CONFIG.coolDownMs);
     const admissions = await Promise.all(isolates.flatMap((isolate) => Array.from({ length: 5 }, () => isolate.admit())));
-    expect(admissions.filter((a) => a.send)).toHaveLength(1);
+    expect(admissions.filter((a) => a.kind === "send")).toHaveLength(1);
     // The probe succeeds: every isolate sends again within maxAgeMs.
-    const prober = isolates[Math.floor(admissions.findIndex((a) => a.send) / 5)]!;
-    prober.report(admissions.find((a) => a.send)!, "success");
+    const prober = isolates[Math.floor(admissions.findIndex((a) => a.kind === "send") / 5)]!;
+    prober.report(admissions.find((a) => a.kind === "send")!, "success");
     await prober.settle();
     advance(VIEW_TIMING.maxAgeMs);
-    for (const isolate of isolates) expect(await isolate.admit()).toMatchObject({ send: true });
+    for (const isolate of isolates) expect(await isolate.admit()).toMatchObject({ kind: "send" });
   });
 
   it("with the health object unreachable, each isolate lets at most one probe out per cool-down", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const { health, isolates, advance } = world(3);
     await openFrom(isolates[0]!, health);
-    for (const isolate of isolates.slice(1)) expect(await isolate.admit()).toMatchObject({ send: false }); // every view has seen it open
+    for (const isolate of isolates.slice(1)) expect(await isolate.admit()).toMatchObject({ kind: "refuse" }); // every view has seen it open
     health.mode = "down";
     advance(CONFIG.coolDownMs);
     const admissions = await Promise.all(isolates.map((isolate) => Promise.all(Array.from({ length: 5 }, () => isolate.admit()))));
-    expect(admissions.map((own) => own.filter((a) => a.send).length)).toEqual([1, 1, 1]);
+    expect(admissions.map((own) => own.filter((a) => a.kind === "send").length)).toEqual([1, 1, 1]);
     // The probes fail: each view opens again on its own, for a whole cool-down.
-    isolates.forEach((isolate, i) => isolate.report(admissions[i]!.find((a) => a.send)!, "failure"));
+    isolates.forEach((isolate, i) => isolate.report(admissions[i]!.find((a) => a.kind === "send")!, "failure"));
     advance(CONFIG.coolDownMs - 1);
-    for (const isolate of isolates) expect(await isolate.admit()).toMatchObject({ send: false });
+    for (const isolate of isolates) expect(await isolate.admit()).toMatchObject({ kind: "refuse" });
   });
 });
 
@@ -255,12 +255,12 @@ describe("a health object that cannot be reached never stops a hangup", () => {
     health.mode = "down";
     for (let i = 0; i < CONFIG.failureThreshold; i++) {
       const admission = await isolate.admit();
-      expect(admission.send).toBe(true);
+      expect(admission.kind).toBe("send");
       isolate.report(admission, "failure");
       advance(VIEW_TIMING.maxAgeMs);
     }
     await isolate.settle();
-    expect(await isolate.admit()).toMatchObject({ send: false });
+    expect(await isolate.admit()).toMatchObject({ kind: "refuse" });
     expect(error).toHaveBeenCalled();
   });
 
@@ -270,7 +270,7 @@ describe("a health object that cannot be reached never stops a hangup", () => {
     health.mode = "stalled";
     // The ask never answers: without the timeout these would wait forever (and the test time out).
     const admissions = await Promise.all(Array.from({ length: 5 }, () => isolate.admit()));
-    expect(admissions.every((a) => a.send)).toBe(true);
+    expect(admissions.every((a) => a.kind === "send")).toBe(true);
     expect(health.asks.sync).toBe(1);
   });
 });

@@ -1,9 +1,8 @@
 /**
  * The pure parts of the call index and bulk hangups: which report of a call wins, the cursor's seal,
- * the SQL builders' tenant binding, and the pacing of provider requests.
+ * and the SQL builders' tenant binding (the pacing of bulk hangups: test/bulk-pace.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { Pacer, hangupRate } from "../src/bulk/pacing";
 import { selectionQuery, selectsEverything } from "../src/bulk/selection";
 import { decodeCursor, encodeCursor, filterFingerprint } from "../src/call-index/cursor";
 import { latestPerCall, parseReport } from "../src/call-index/ingest";
@@ -25,6 +24,13 @@ describe("latestPerCall", () => {
     expect(parseReport({ tenant: "t" })).toBeNull();
     expect(parseReport(report("t", "a"))).not.toBeNull();
     expect(parseReport({ ...report("t", "a"), version: -1 })).toBeNull();
+    expect(parseReport({ ...report("t", "a"), cause: "hung-up" })).toBeNull();
+    expect(parseReport({ ...report("t", "a"), lifecycle_state: "live" })).toBeNull();
+  });
+
+  it("takes a report sent before the index carried the lifecycle (it is indexed as null)", () => {
+    const { lifecycle_state: _state, cause: _cause, ...older } = report("t", "a");
+    expect(parseReport(older)).toEqual(older);
   });
 });
 
@@ -45,6 +51,15 @@ describe("cursor", () => {
   it("names filters by value, not by the order or absence of keys", () => {
     expect(filterFingerprint({ state: "live", flag: "irsf" })).toBe(filterFingerprint({ flag: "irsf", state: "live", connection: undefined }));
     expect(filterFingerprint({ state: "live" })).not.toBe(filterFingerprint({ state: "ended" }));
+    expect(filterFingerprint({ cause: "busy" })).not.toBe(filterFingerprint({ cause: "completed" }));
+    expect(filterFingerprint({ lifecycle_state: "ended" })).not.toBe(filterFingerprint({ state: "ended" }));
+  });
+
+  it("binds the lifecycle filters: a page of busy calls does not continue a list of completed ones", async () => {
+    const cursor = await encodeCursor(env, "acme", { cause: "busy", lifecycle_state: "ended" }, at);
+    expect(await decodeCursor(env, "acme", { lifecycle_state: "ended", cause: "busy" }, cursor)).toEqual(at);
+    expect(await decodeCursor(env, "acme", { cause: "completed", lifecycle_state: "ended" }, cursor)).toBeNull();
+    expect(await decodeCursor(env, "acme", { cause: "busy" }, cursor)).toBeNull();
   });
 });
 
@@ -65,22 +80,5 @@ describe("SQL builders", () => {
     expect(selectsEverything({ flags: [] })).toBe(true);
     expect(selectsEverything({ connection: "c" })).toBe(false);
     expect(selectsEverything({ started_before: "2026-01-01T00:00:00.000Z" })).toBe(false);
-  });
-});
-
-describe("Pacer", () => {
-  it("spaces starts to one connection 1/rate apart, each connection on its own", () => {
-    let now = 1_000;
-    const pacer = new Pacer(() => now);
-    const gap = 1000 / hangupRate("plivo");
-    expect([0, 1, 2].map(() => pacer.reserve("p", "plivo"))).toEqual([0, gap, 2 * gap]);
-    expect(pacer.reserve("q", "plivo")).toBe(0);
-    now += 10_000;
-    expect(pacer.reserve("p", "plivo")).toBe(0);
-  });
-
-  it("paces Plivo within its documented 300 requests per 5 s", () => {
-    expect(hangupRate("plivo") * 5).toBeLessThanOrEqual(300);
-    expect(hangupRate("some-new-provider")).toBeGreaterThan(0);
   });
 });

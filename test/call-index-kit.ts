@@ -16,6 +16,8 @@ export interface Listed {
   hangup_status: string | null;
   hangup_source: string | null;
   hangup_reason: string | null;
+  lifecycle_state: string | null;
+  cause: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -35,6 +37,8 @@ export function report(tenant: string, call_id: string, extra: Partial<CallIndex
     hangup_status: null,
     hangup_source: null,
     hangup_reason: null,
+    lifecycle_state: "initiated",
+    cause: null,
     created_at: at,
     updated_at: at,
     version: 1,

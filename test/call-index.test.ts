@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ingestReports } from "../src/call-index/ingest";
+import { listQuery, type ListFilter } from "../src/call-index/list-query";
 import { purgeCutoff, purgeExpired, RETENTION_MARGIN_DAYS } from "../src/call-index/retention";
 import { DEFAULT_RETENTION_DAYS } from "../src/config";
 import { asTenant, createConnection, createTenant, expectProblem, uniqueCallId } from "./helpers";
@@ -142,6 +143,55 @@ describe("filters", () => {
     expect(await ids("flag=IRSF")).toEqual([live.call_id]);
     expect(await ids("flag=wangiri")).toEqual([]);
   });
+
+  it("lifecycle_state and cause select what they say; an entry indexed without them lists null and matches neither", async () => {
+    const at = "2026-03-05T00:00:00.000Z";
+    const mk = (id: string, extra: object) => report("acme", `${id}-${crypto.randomUUID()}`, { created_at: at, ...extra });
+    const ringing = mk("l-ringing", { lifecycle_state: "ringing" });
+    const answered = mk("l-answered", { lifecycle_state: "answered" });
+    const busy = mk("l-busy", { state: "ended", lifecycle_state: "ended", cause: "busy" });
+    const completed = mk("l-completed", { state: "ended", lifecycle_state: "ended", cause: "completed", hangup_status: "terminated" });
+    // As a call object sent it before the index carried the lifecycle (a report still queued across the deploy).
+    const { lifecycle_state: _state, cause: _cause, ...older } = mk("l-older", {});
+    await feed([ringing, answered, busy, completed, older]);
+    const window = "since=2026-03-04T00:00:00Z&until=2026-03-06T00:00:00Z";
+    await waitForList(acme.key, window, (calls) => calls.length === 5);
+    const listed = await listAll(acme.key, window);
+    expect(listed.find((c) => c.call_id === busy.call_id)).toMatchObject({ state: "ended", lifecycle_state: "ended", cause: "busy" });
+    expect(listed.find((c) => c.call_id === ringing.call_id)).toMatchObject({ state: "live", lifecycle_state: "ringing", cause: null });
+    expect(listed.find((c) => c.call_id === older.call_id)).toMatchObject({ lifecycle_state: null, cause: null });
+    const ids = async (q: string) => (await listAll(acme.key, `${window}&${q}`)).map((c) => c.call_id).sort();
+    expect(await ids("lifecycle_state=ringing")).toEqual([ringing.call_id]);
+    expect(await ids("lifecycle_state=answered")).toEqual([answered.call_id]);
+    expect(await ids("lifecycle_state=ended")).toEqual([busy, completed].map((r) => r.call_id).sort());
+    expect(await ids("lifecycle_state=initiated")).toEqual([]);
+    expect(await ids("cause=busy")).toEqual([busy.call_id]);
+    expect(await ids("cause=completed&status=terminated")).toEqual([completed.call_id]);
+    expect(await ids("cause=no_answer")).toEqual([]);
+    // A later report of the call carries its lifecycle, and the entry takes it.
+    await feed([{ ...older, version: 2, state: "ended", lifecycle_state: "ended", cause: "no_answer" }]);
+    await waitForList(acme.key, `${window}&cause=no_answer`, (calls) => calls.some((c) => c.call_id === older.call_id));
+  });
+
+  it("each filter with an index of its own reads one index range in list order, never a sort", async () => {
+    const after = { created_at: "2026-03-05T00:00:00.000Z", connection: "sandbox", call_id: "x" };
+    const plans: Record<string, [ListFilter, string]> = {
+      none: [{}, "call_entry_by_created"],
+      connection: [{ connection: "sandbox" }, "call_entry_by_connection"],
+      state: [{ state: "live" }, "call_entry_by_state"],
+      status: [{ status: "failed" }, "call_entry_by_status"],
+      lifecycle_state: [{ lifecycle_state: "ringing" }, "call_entry_by_lifecycle_state"],
+      cause: [{ cause: "busy" }, "call_entry_by_cause"],
+    };
+    for (const [name, [filter, index]] of Object.entries(plans)) {
+      const { sql, params } = listQuery("acme", filter, after, 51);
+      const { results } = await env.CALL_INDEX_DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      const steps = results.map((r) => r.detail);
+      expect(steps, name).toHaveLength(1);
+      expect(steps[0], name).toMatch(new RegExp(`^SEARCH e USING INDEX ${index} \\(tenant=\\?`));
+      if (name in filter) expect(steps[0], name).toContain(`${name}=?`);
+    }
+  });
 });
 
 describe("isolation", () => {
@@ -163,6 +213,10 @@ describe("bad queries", () => {
     "state=dead",
     "status=ok",
     "registered=yes",
+    "lifecycle_state=live",
+    "lifecycle_state=Ringing",
+    "cause=hangup",
+    "cause=COMPLETED",
     "limit=0",
     "limit=501",
     "limit=ten",
@@ -185,6 +239,7 @@ describe("bad queries", () => {
     const edited = `${body!.slice(0, -2)}${body!.endsWith("A") ? "B" : "A"}${body!.slice(-1)}.${tag}`;
     await expectProblem(await asTenant(acme.key, "GET", `/v1/calls?limit=1&cursor=${encodeURIComponent(edited)}`), 422);
     await expectProblem(await asTenant(acme.key, "GET", `/v1/calls?limit=1&state=live&cursor=${encodeURIComponent(next_cursor!)}`), 422);
+    await expectProblem(await asTenant(acme.key, "GET", `/v1/calls?limit=1&cause=busy&cursor=${encodeURIComponent(next_cursor!)}`), 422);
     expect((await listPage(acme.key, `limit=1&cursor=${encodeURIComponent(next_cursor!)}`)).calls).toHaveLength(1);
   });
 

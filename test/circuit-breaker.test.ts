@@ -36,14 +36,14 @@ function failTimes(times: number[], start: BreakerState = CLOSED): BreakerState 
 
 describe("circuit breaker: transitions", () => {
   it("a closed circuit sends, and asks for success reports only once something has failed", () => {
-    expect(admit(CLOSED, T0, CONFIG).admission).toEqual({ send: true, reportSuccess: false });
-    expect(admit(failTimes([T0]), T0 + 1, CONFIG).admission).toEqual({ send: true, reportSuccess: true });
+    expect(admit(CLOSED, T0, CONFIG).admission).toEqual({ kind: "send", reportSuccess: false });
+    expect(admit(failTimes([T0]), T0 + 1, CONFIG).admission).toEqual({ kind: "send", reportSuccess: true });
   });
 
   it("opens after the threshold of failures in a row within the window", () => {
     const open = failTimes([T0, T0 + 1_000, T0 + 2_000]);
     expect(open).toEqual({ state: "open", failures: 3, retryAt: T0 + 2_000 + CONFIG.coolDownMs });
-    expect(admit(open, T0 + 3_000, CONFIG).admission).toEqual({ send: false, retryAt: T0 + 7_000, failures: 3 });
+    expect(admit(open, T0 + 3_000, CONFIG).admission).toEqual({ kind: "refuse", retryAt: T0 + 7_000, failures: 3 });
   });
 
   it("does not open when a success breaks the streak", () => {
@@ -59,9 +59,9 @@ describe("circuit breaker: transitions", () => {
   it("lets one probe through after the cool-down, and closes when it succeeds", () => {
     const open = failTimes([T0, T0, T0]);
     const { breaker: probing, admission } = admit(open, T0 + CONFIG.coolDownMs, CONFIG);
-    expect(admission).toEqual({ send: true, reportSuccess: true });
+    expect(admission).toEqual({ kind: "send", reportSuccess: true });
     expect(probing).toEqual({ state: "half_open", failures: 3, probeLeaseUntil: T0 + CONFIG.coolDownMs + CONFIG.probeLeaseMs });
-    expect(admit(probing, T0 + CONFIG.coolDownMs + 1, CONFIG).admission).toMatchObject({ send: false });
+    expect(admit(probing, T0 + CONFIG.coolDownMs + 1, CONFIG).admission).toMatchObject({ kind: "refuse" });
     expect(record(probing, "success", T0 + CONFIG.coolDownMs + 10, CONFIG)).toEqual(CLOSED);
   });
 
@@ -74,7 +74,7 @@ describe("circuit breaker: transitions", () => {
   it("lets another probe through when the first never reports (its object died)", () => {
     const { breaker: probing } = admit(failTimes([T0, T0, T0]), T0 + CONFIG.coolDownMs, CONFIG);
     const { breaker, admission } = admit(probing, T0 + CONFIG.coolDownMs + CONFIG.probeLeaseMs, CONFIG);
-    expect(admission).toEqual({ send: true, reportSuccess: true });
+    expect(admission).toEqual({ kind: "send", reportSuccess: true });
     expect(breaker).toMatchObject({ state: "half_open" });
   });
 
@@ -120,7 +120,7 @@ describe("circuit breaker: properties over any sequence of events", () => {
           const before = state;
           const { breaker, admission } = admit(state, now, CONFIG);
           state = breaker;
-          if (admission.send) {
+          if (admission.kind === "send") {
             if (before.state !== "closed") lastProbeAt = now;
           } else {
             expect(failuresSinceSuccess).toBeGreaterThanOrEqual(CONFIG.failureThreshold);
@@ -143,7 +143,7 @@ describe("circuit breaker: properties over any sequence of events", () => {
         for (const gap of gaps) {
           const { breaker, admission } = admit(state, now, CONFIG);
           state = breaker;
-          if (admission.send) sent++;
+          if (admission.kind === "send") sent++;
           now += gap;
           if (now >= T0 + CONFIG.coolDownMs + CONFIG.probeLeaseMs) break;
         }
@@ -299,7 +299,7 @@ describe("circuit breaker: off the critical path", () => {
     const health = () => env.CONNECTION_HEALTH.get(env.CONNECTION_HEALTH.idFromName(objectName.connectionHealth(TENANT, connection)));
     const background: Promise<unknown>[] = [];
     const admitElsewhere = () => elsewhere.admit(objectName.connectionHealth(TENANT, connection), health, (p) => void background.push(p));
-    expect(await admitElsewhere()).toMatchObject({ send: true });
+    expect(await admitElsewhere()).toMatchObject({ kind: "send" });
     const askedAt = clock;
 
     await Promise.all(Array.from({ length: DEFAULT_BREAKER_CONFIG.failureThreshold }, () => failedHangup(connection)));
@@ -308,10 +308,10 @@ describe("circuit breaker: off the critical path", () => {
 
     // Elsewhere still decides from what it heard up to 1 s ago…
     clock = askedAt + VIEW_TIMING.maxAgeMs - 1;
-    expect(await admitElsewhere()).toMatchObject({ send: true });
+    expect(await admitElsewhere()).toMatchObject({ kind: "send" });
     // …and no longer.
     clock = askedAt + VIEW_TIMING.maxAgeMs;
-    expect(await admitElsewhere()).toMatchObject({ send: false, failures: DEFAULT_BREAKER_CONFIG.failureThreshold });
+    expect(await admitElsewhere()).toMatchObject({ kind: "refuse", failures: DEFAULT_BREAKER_CONFIG.failureThreshold });
     await Promise.all(background);
   });
 });

@@ -167,3 +167,16 @@ describe("the admin API", () => {
     expect((await hangup(keyB, uniqueCallId("after-admin"), { connection: "b-only" })).status).toBe(200);
   });
 });
+
+describe("the sandbox", () => {
+  it("remembers ended calls per tenant and connection: another tenant's, or connection's, call with the same id is its own", async () => {
+    await createConnection(A, "sandbox", "sandbox");
+    await createConnection(B, "sandbox", "sandbox");
+    await createConnection(B, "sandbox-2", "sandbox");
+    const callId = uniqueCallId("sandbox-shared");
+    const outcome = async (key: string, connection: string) => (await (await hangup(key, callId, { connection })).json<{ status: string }>()).status;
+    expect(await outcome(keyA, "sandbox")).toBe("terminated");
+    expect(await outcome(keyB, "sandbox")).toBe("terminated");
+    expect(await outcome(keyB, "sandbox-2")).toBe("terminated");
+  });
+});

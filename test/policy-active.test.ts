@@ -36,14 +36,14 @@ describe("the active policy", () => {
 
   it("an invalid document is reported and nothing is written", async () => {
     const result = await publishPolicy(env, { rules: [{ id: "x", kind: "nope" }] });
-    expect(result).toEqual({ ok: false, errors: [expect.objectContaining({ path: "rules.0.kind" })] });
+    expect(result).toEqual({ kind: "invalid", errors: [expect.objectContaining({ path: "rules.0.kind" })] });
     expect(await env.GATEWAY_KV.get(kvKey.activePolicy())).toBeNull();
     expect((await env.GATEWAY_KV.list({ prefix: "policy:" })).keys).toEqual([]);
   });
 
   it("a publish is written to the active key and the history, and this isolate sees it at once", async () => {
     const result = await publishPolicy(env, HOUR);
-    if (!result.ok) throw new Error("publish failed");
+    if (result.kind !== "published") throw new Error("publish failed");
     first = result;
     expect(result.version).toBe(await policyVersion(HOUR));
     const stored = { version: result.version, document: HOUR, published_at: result.published_at };
@@ -55,7 +55,7 @@ describe("the active policy", () => {
 
   it("publishing the active document again changes nothing", async () => {
     clock += 1000;
-    expect(await publishPolicy(env, JSON.parse(JSON.stringify(HOUR)))).toEqual({ ok: true, ...first });
+    expect(await publishPolicy(env, JSON.parse(JSON.stringify(HOUR)))).toEqual(first);
   });
 
   it("another isolate's publish is seen within REFRESH_MS, not before", async () => {

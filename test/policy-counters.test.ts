@@ -23,7 +23,7 @@ const concurrency = (key: string): CounterNeed => ({ kind: "concurrency", rule: 
 
 const CAP_POLICY = (() => {
   const validation = validatePolicy({ rules: [{ id: "cap", kind: "concurrency", max_live: 100, per: "connection" }] });
-  if (!validation.ok) throw new Error("invalid test policy");
+  if (validation.kind === "invalid") throw new Error("invalid test policy");
   return compilePolicy(validation.document, "sha256:0000000000000000");
 })();
 
@@ -112,7 +112,7 @@ describe("velocity: a sliding window, at its edges", () => {
 
   it("through the object: the 4th registration within the window is over max_calls 3", async () => {
     const validation = validatePolicy({ rules: [{ id: "pump2", kind: "velocity", max_calls: 3, window_seconds: 3600, per: "to" }] });
-    if (!validation.ok) throw new Error("invalid test policy");
+    if (validation.kind === "invalid") throw new Error("invalid test policy");
     const policy = compilePolicy(validation.document, "sha256:0000000000000001");
     const decide = async (callId: string) => {
       const event: PolicyEvent = { kind: "call", tenant: "acme", connection: "trunk", provider: "sandbox", call: { call_id: callId, to: "+15550002" }, now: Date.now() };

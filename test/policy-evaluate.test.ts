@@ -16,7 +16,7 @@ const NOW = Date.parse("2026-01-01T12:00:00Z");
 
 function compile(document: unknown): CompiledPolicy {
   const validation = validatePolicy(document);
-  if (!validation.ok) throw new Error(`invalid test policy: ${JSON.stringify(validation.errors)}`);
+  if (validation.kind === "invalid") throw new Error(`invalid test policy: ${JSON.stringify(validation.errors)}`);
   return compilePolicy(validation.document, VERSION);
 }
 
@@ -376,7 +376,7 @@ const run = (document: PolicyDocument, event: PolicyEvent) => evaluate(compilePo
 
 describe("properties", () => {
   it("generated documents are valid (so the properties speak of real policies)", () => {
-    fc.assert(fc.property(documentArb, (document) => validatePolicy(document).ok));
+    fc.assert(fc.property(documentArb, (document) => validatePolicy(document).kind === "valid"));
   });
 
   it("the index decides exactly as evaluating every rule does", () => {

@@ -24,15 +24,15 @@ const CONTRACT_EXAMPLE = {
 
 function errorsOf(input: unknown) {
   const result = validatePolicy(input);
-  if (result.ok) throw new Error("expected the document to be invalid");
+  if (result.kind === "valid") throw new Error("expected the document to be invalid");
   return result.errors;
 }
 
 describe("validatePolicy", () => {
   it("accepts the contract's example, rule modes and descriptions", () => {
-    expect(validatePolicy(CONTRACT_EXAMPLE)).toEqual({ ok: true, document: CONTRACT_EXAMPLE });
+    expect(validatePolicy(CONTRACT_EXAMPLE)).toEqual({ kind: "valid", document: CONTRACT_EXAMPLE });
     const described = { description: "why", rules: [{ id: "x", kind: "fraud_flags", flags: ["irsf"], mode: "shadow", description: "because" }] };
-    expect(validatePolicy(described).ok).toBe(true);
+    expect(validatePolicy(described).kind).toBe("valid");
   });
 
   it("reports an unknown field at its own path, naming the fields that exist", () => {
@@ -152,6 +152,6 @@ describe("policyVersion", () => {
 
 function validated(input: unknown) {
   const result = validatePolicy(input);
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  if (result.kind === "invalid") throw new Error(JSON.stringify(result.errors));
   return result.document;
 }

@@ -18,7 +18,7 @@ import { admin, expectProblem } from "./helpers";
 
 function compile(document: unknown): CompiledPolicy {
   const validation = validatePolicy(document);
-  if (!validation.ok) throw new Error(`invalid test policy: ${JSON.stringify(validation.errors)}`);
+  if (validation.kind === "invalid") throw new Error(`invalid test policy: ${JSON.stringify(validation.errors)}`);
   return compilePolicy(validation.document, "sha256:0123456789abcdef");
 }
 
@@ -41,8 +41,8 @@ describe("validation at publish", () => {
 
   it("reports every problem with its path", () => {
     const validation = validatePolicy(BAD);
-    expect(validation.ok).toBe(false);
-    const paths = !validation.ok ? validation.errors.map((error) => error.path) : [];
+    expect(validation.kind).toBe("invalid");
+    const paths = validation.kind === "invalid" ? validation.errors.map((error) => error.path) : [];
     expect(paths).toEqual([
       "rules.0.deny.1",
       "rules.0.deny.2",
@@ -58,7 +58,7 @@ describe("validation at publish", () => {
       "rules.6.max_calls",
       "rules.6.window_seconds",
     ]);
-    const messages = !validation.ok ? Object.fromEntries(validation.errors.map((error) => [error.path, error.message])) : {};
+    const messages = validation.kind === "invalid" ? Object.fromEntries(validation.errors.map((error) => [error.path, error.message])) : {};
     expect(messages["rules.0.deny.1"]).toMatch(/^unknown country code "XX"/);
     expect(messages["rules.4.from"]).toMatch(/HH:MM/);
     expect(messages["rules.5.until"]).toMatch(/must differ from `from`/);

@@ -164,6 +164,17 @@ describe("malformed and truncated answers", () => {
     }
   });
 
+  it.each([
+    ["plivo", { api_id: "x", error: "not found" }],
+    ["tryvox", { error: "invalid_state", message: "…" }],
+    ["alohaa", { success: true, status: "error" }],
+  ] as const)("%s: a 200 whose body says the request failed is stored as failed, never terminated", async (provider, body) => {
+    const { outcome, record } = await hangupAgainst(provider, [{ status: 200, body: JSON.stringify(body) }]);
+    expect(outcome).toMatchObject({ status: "failed", attempts: 1 });
+    expect(outcome.provider_response.detail).toContain("not confirmed");
+    expect(record.attempts[0]).toMatchObject({ outcome: "failed" });
+  });
+
   it("an answer cut short on the wire is retried, and the outcome is what the next answer says", async () => {
     const truncated: ScriptedResponse = { status: 200, body: '{"success":true,"resp', headers: { "content-length": "200", connection: "close" } };
     const { outcome, record } = await hangupAgainst("alohaa", [truncated]);

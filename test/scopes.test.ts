@@ -39,7 +39,10 @@ const PROBES: Record<Scope, { method: string; path: string; body?: unknown }[]> 
     { method: "POST", path: "/v1/calls", body: { nonsense: true } },
     { method: "POST", path: "/v1/calls/no-such-call/signals", body: {} },
   ],
-  bulk: [{ method: "POST", path: "/v1/bulk-hangups", body: {} }],
+  bulk: [
+    { method: "POST", path: "/v1/bulk-hangups", body: {} },
+    { method: "POST", path: "/v1/bulk-hangups/bh_00000000000000000000000000000000/cancel" },
+  ],
   "policies:evaluate": [{ method: "POST", path: "/v1/policies/evaluate", body: { kind: "nope" } }],
 };
 
@@ -163,6 +166,6 @@ describe("the OpenAPI document", () => {
     // Every tenant route is in the contract's table, with the scope the table gives it: a new route must be
     // added there, and so decide its scope (a route of another branch not merged yet is simply not in the document).
     for (const [route, scope] of Object.entries(declared)) expect(ROUTE_SCOPES[route], `${route} is in the table`).toBe(scope);
-    for (const route of Object.keys(ROUTE_SCOPES).filter((r) => r !== "POST /v1/bulk-hangups/{id}/cancel")) expect(declared[route], route).toBeDefined();
+    for (const route of Object.keys(ROUTE_SCOPES)) expect(declared[route], route).toBeDefined();
   });
 });

@@ -15,6 +15,7 @@ const INPUT: HangupInput<{ auth_id: string; api_key: string }> = {
   operationId: "op-1",
   credentials: { auth_id: "acct", api_key: "key" },
   baseUrl: "https://provider.test",
+  scope: { tenant: "acme", connection: "main" },
 };
 
 /** One scripted answer: a response, or a thrown error (a network failure); `takesMs` advances the clock. */
@@ -253,6 +254,7 @@ function adapterReading(reading: Reading): ProviderAdapter<Record<string, never>
     name: "scripted",
     credentials: z.object({}).strict(),
     defaultBaseUrl: "https://provider.test",
+    address: { pathTail: (encodedCallId) => `/hangup/${encodedCallId}` },
     buildRequest: ({ callId, baseUrl }) => ({ method: "POST", url: `${baseUrl}/hangup/${segment(callId)}`, headers: {} }),
     readResponse: () => reading,
   };

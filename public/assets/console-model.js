@@ -8,6 +8,7 @@
  * @typedef {{ call_id: string, connection: string, provider: string, state: "live" | "ended",
  *   registered: boolean, started_at: string | null, to: string | null, flags: string[],
  *   hangup_status: string | null, hangup_source?: string | null, hangup_reason?: string | null,
+ *   lifecycle_state?: string | null, cause?: string | null,
  *   created_at: string, updated_at: string }} CallEntry
  */
 
@@ -140,15 +141,15 @@ export function describeDecision(decision) {
   };
 }
 
-/** Bulk job progress in words. @param {{ matched: number, done: number, protected: number, status: string, outcomes: Record<string, number>, retry_at?: string | null }} job */
+/** Bulk job progress in words. @param {{ matched: number, done: number, skipped?: number, protected: number, status: string, outcomes: Record<string, number>, retry_at?: string | null }} job */
 export function describeJob(job) {
-  const outcomes = Object.entries(job.outcomes)
+  const outcomes = Object.entries({ ...job.outcomes, skipped: job.skipped ?? 0 })
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status.replace("_", " ")}`)
     .join(", ");
-  const state = job.status === "completed" ? "Completed" : "Running";
+  const state = job.status === "completed" ? "Completed" : job.status === "cancelled" ? "Cancelled" : "Running";
   const retry = job.retry_at ? ` Failed ones are tried again at ${job.retry_at}.` : "";
-  return `${state}: ${job.done} of ${job.matched} calls done${outcomes ? ` (${outcomes})` : ""}; ${job.protected} protected, skipped.${retry}`;
+  return `${state}: ${job.done} of ${job.matched} calls done${outcomes ? ` (${outcomes})` : ""}; ${job.protected} protected, left alone.${retry}`;
 }
 
 /**
@@ -205,4 +206,122 @@ export function describeAuditEntry(entry) {
   const who = entry.actor === "admin" ? "operator" : entry.actor.replace(/^key:/, "key ");
   const reason = typeof entry.detail?.reason === "string" ? ` — “${entry.detail.reason}”` : "";
   return { at: entry.at, who, action: entry.action, target: `${entry.target}${reason}` };
+}
+
+// ---- A call's lifecycle (the record's `lifecycle`, src/calls/lifecycle.ts) --------------------------
+
+/** A word of the API in plain text: "no_answer" → "no answer". */
+function spaced(/** @type {string} */ word) {
+  return word.replaceAll("_", " ");
+}
+
+/**
+ * The row's lifecycle cell: the state, and once ended its cause ("ended (no answer)"); "—" for an entry the
+ * index holds from before it carried the lifecycle.
+ * @param {CallEntry} call
+ */
+export function lifecycleText(call) {
+  if (!call.lifecycle_state) return "—";
+  return call.lifecycle_state === "ended" && call.cause ? `ended (${spaced(call.cause)})` : call.lifecycle_state;
+}
+
+/** The console's list filters as `GET /v1/calls` query parameters; empty fields are left out. */
+export function listFilters(/** @type {{ connection: string, lifecycleState: string, cause: string }} */ fields) {
+  /** @type {Record<string, string>} */
+  const query = {};
+  if (fields.connection.trim()) query.connection = fields.connection.trim();
+  if (fields.lifecycleState) query.lifecycle_state = fields.lifecycleState;
+  if (fields.cause) query.cause = fields.cause;
+  return query;
+}
+
+const END_SOURCES = {
+  callback: "the provider's event",
+  signal: "the tenant's signal",
+  reconcile: "a status read at the provider",
+  hangup: "this gateway's hangup",
+};
+
+const REGISTRATION_SOURCES = {
+  api: "the tenant (POST /v1/calls)",
+  provider_event: "the provider's event (the connection watches every call)",
+};
+
+/**
+ * A call record's lifecycle in words, as [term, value] pairs for the details view: where the call is,
+ * and once ended why, who ended it, the provider's own words, how long it was answered; who registered it.
+ * @param {any} record a call record (GET /v1/calls/{id})
+ * @returns {[string, string][]}
+ */
+export function describeLifecycle(record) {
+  /** @type {[string, string][]} */
+  const items = [];
+  const lifecycle = record?.lifecycle;
+  if (lifecycle) {
+    items.push(["Lifecycle", String(lifecycle.state)]);
+    if (lifecycle.state === "ended") {
+      items.push(["Cause", lifecycle.cause ? spaced(lifecycle.cause) : "unknown"]);
+      const from = END_SOURCES[/** @type {keyof typeof END_SOURCES} */ (lifecycle.source)];
+      items.push(["Ended by", String(lifecycle.ended_by ?? "unknown")]);
+      if (from) items.push(["End known from", from]);
+      if (lifecycle.provider_cause) items.push(["Provider cause", String(lifecycle.provider_cause)]);
+      items.push(["Duration", typeof lifecycle.duration_seconds === "number" ? formatDuration(lifecycle.duration_seconds * 1000) : "never answered"]);
+    }
+  }
+  const source = record?.registration?.source;
+  items.push(["Registered by", REGISTRATION_SOURCES[/** @type {keyof typeof REGISTRATION_SOURCES} */ (source)] ?? "not registered (only hung up)"]);
+  return items;
+}
+
+const READ_SAID = { live: "still live", ended: "ended", unknown: "does not know the call", error: "no answer (tried again later)" };
+
+/**
+ * @typedef {{ at: string, kind: "state" | "hangup" | "reconcile", text: string }} TimelineItem
+ */
+
+/**
+ * A call's timeline, oldest first: each lifecycle state with when it was reached, in the order of the call's
+ * life (`initiated` at the call's start when known), and between them, by time, each hangup round (when it
+ * was asked, by whom, how it ended) and each status read at the provider. At one instant a call's start
+ * comes first, then what the gateway did, then the state that followed.
+ * @param {any} record a call record (GET /v1/calls/{id})
+ * @returns {TimelineItem[]}
+ */
+export function callTimeline(record) {
+  const lifecycle = record?.lifecycle;
+  /** @type {(TimelineItem & { ms: number, first: boolean })[]} */
+  const states = [];
+  for (const step of Array.isArray(lifecycle?.timeline) ? lifecycle.timeline : []) {
+    const first = step.state === "initiated";
+    const at = first && lifecycle.started_at ? lifecycle.started_at : step.at;
+    const ended = step.state === "ended" && lifecycle.cause ? ` (${spaced(lifecycle.cause)})` : "";
+    states.push({ at, kind: "state", text: `${step.state.charAt(0).toUpperCase()}${step.state.slice(1)}${ended}`, ms: Date.parse(at), first });
+  }
+  /** @type {(TimelineItem & { ms: number })[]} */
+  const others = [];
+  for (const round of Array.isArray(record?.rounds) ? record.rounds : []) {
+    const reason = round.reason ? `, “${round.reason}”` : "";
+    const outcome = round.outcome ? spaced(round.outcome.status) : "in flight";
+    others.push({ at: round.requested_at, kind: "hangup", text: `Hangup #${round.n} asked by ${round.source}${reason}: ${outcome}`, ms: Date.parse(round.requested_at) });
+  }
+  for (const read of Array.isArray(record?.reconciliations) ? record.reconciliations : []) {
+    const said = READ_SAID[/** @type {keyof typeof READ_SAID} */ (read.said)] ?? String(read.said);
+    const status = typeof read.http_status === "number" ? ` (HTTP ${read.http_status})` : "";
+    others.push({ at: read.at, kind: "reconcile", text: `Status read at the provider: ${said}${status}`, ms: Date.parse(read.at) });
+  }
+  others.sort((a, b) => a.ms - b.ms); // stable: rounds before reads at one instant
+  /** @type {TimelineItem[]} */
+  const merged = [];
+  let s = 0;
+  let o = 0;
+  while (s < states.length || o < others.length) {
+    const state = states[s];
+    const other = others[o];
+    const takeOther = other !== undefined && (state === undefined || other.ms < state.ms || (other.ms === state.ms && !state.first));
+    const next = takeOther ? other : state;
+    if (takeOther) o++;
+    else s++;
+    if (next) merged.push({ at: next.at, kind: next.kind, text: next.text });
+  }
+  return merged;
 }

@@ -9,12 +9,16 @@
 import {
   bulkRequest,
   callKey,
+  callTimeline,
   decidedBy,
   decidedByRecord,
   describeAuditEntry,
   describeDecision,
   describeJob,
+  describeLifecycle,
   elapsed,
+  lifecycleText,
+  listFilters,
   orderCalls,
   problemMessage,
   scopeNote,
@@ -64,6 +68,8 @@ const ui = {
   workspace: byId("workspace", HTMLElement),
   filter: byId("calls-filter", HTMLFormElement),
   filterConnection: byId("filter-connection", HTMLInputElement),
+  filterLifecycle: byId("filter-lifecycle", HTMLSelectElement),
+  filterCause: byId("filter-cause", HTMLSelectElement),
   autoRefresh: byId("auto-refresh", HTMLInputElement),
   callsError: byId("calls-error", HTMLElement),
   callsBody: byId("calls-body", HTMLTableSectionElement),
@@ -267,6 +273,8 @@ const decidedByCache = new Map();
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let refreshTimer;
 let refreshing = false;
+/** A refresh asked for while one was running (the filters changed): it runs once that one ends. */
+let refreshAgain = false;
 
 function stopRefresh() {
   clearTimeout(refreshTimer);
@@ -278,15 +286,17 @@ function scheduleRefresh() {
   if (ui.autoRefresh.checked && apiKey() && allowed("list")) refreshTimer = setTimeout(() => void refreshCalls(), REFRESH_MS);
 }
 
+function filters() {
+  return listFilters({ connection: ui.filterConnection.value, lifecycleState: ui.filterLifecycle.value, cause: ui.filterCause.value });
+}
+
 /** @param {"live" | "ended"} state */
 function listPath(state) {
-  const query = new URLSearchParams({ state, limit: String(LIST_LIMIT) });
-  const connection = ui.filterConnection.value.trim();
-  if (connection) query.set("connection", connection);
-  return `/v1/calls?${query}`;
+  return `/v1/calls?${new URLSearchParams({ state, limit: String(LIST_LIMIT), ...filters() })}`;
 }
 
 async function refreshCalls() {
+  if (refreshing) refreshAgain = true;
   if (refreshing || !apiKey() || !allowed("list")) return;
   refreshing = true;
   try {
@@ -295,7 +305,7 @@ async function refreshCalls() {
     showError(ui.callsError, "");
     const more = [live.next_cursor && "live", ended.next_cursor && "ended"].filter(Boolean);
     ui.callsMore.hidden = more.length === 0;
-    ui.callsMore.textContent = more.length ? `Showing the newest ${LIST_LIMIT} ${more.join(" and ")} calls; filter by connection to see others.` : "";
+    ui.callsMore.textContent = more.length ? `Showing the newest ${LIST_LIMIT} ${more.join(" and ")} calls; filter to see others.` : "";
     renderCalls();
     ui.callsUpdated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     void fillDecidedBy();
@@ -313,6 +323,10 @@ async function refreshCalls() {
     }
   } finally {
     refreshing = false;
+  }
+  if (refreshAgain) {
+    refreshAgain = false;
+    return refreshCalls();
   }
   scheduleRefresh();
 }
@@ -370,6 +384,9 @@ function renderCalls() {
     if (focused) ui.callsBody.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.closest("button")?.focus();
   }
   ui.callsEmpty.hidden = rows.length > 0;
+  ui.callsEmpty.textContent = Object.keys(filters()).length
+    ? "No calls match these filters."
+    : "No calls yet. Calls appear here once the gateway has seen them (registered or hung up).";
 }
 
 /**
@@ -414,6 +431,7 @@ function callRow(call, now) {
     cell("Call id", [call.call_id], "id"),
     cell("Connection", [call.connection]),
     cell("State", [call.state], "state"),
+    cell("Lifecycle", [lifecycleText(call)], "lifecycle"),
     cell("Started", [formatTime(call.started_at ?? call.created_at)]),
     cell("Elapsed", [elapsed(call, now)]),
     cell("Flags", flags),
@@ -428,6 +446,7 @@ ui.filter.addEventListener("submit", (event) => {
   event.preventDefault();
   void refreshCalls();
 });
+for (const select of [ui.filterLifecycle, ui.filterCause]) select.addEventListener("change", () => void refreshCalls());
 ui.autoRefresh.addEventListener("change", () => (ui.autoRefresh.checked ? scheduleRefresh() : stopRefresh()));
 document.addEventListener("visibilitychange", () => {
   if (document.hidden) stopRefresh();
@@ -480,6 +499,7 @@ function detailItems(/** @type {any} */ record) {
   const add = (/** @type {string} */ term, /** @type {Node | string} */ value) => items.push(el("dt", { text: term }), el("dd", {}, [value]));
   add("Connection", `${record.connection} (${record.provider})`);
   add("State", String(record.state));
+  for (const [term, value] of describeLifecycle(record)) add(term, value);
   if (record.to) add("To", record.to);
   add("Flags", record.flags?.length ? record.flags.join(", ") : "—");
   const hangup = record.hangup;
@@ -499,6 +519,10 @@ function detailItems(/** @type {any} */ record) {
   if (attempts.length) add("Attempts", el("ul", {}, attempts.map((/** @type {any} */ a) => el("li", { text: `#${a.n} ${a.outcome}: ${a.detail}` }))));
   add("Seen first", formatTime(record.created_at));
   add("Last change", formatTime(record.updated_at));
+  const timeline = callTimeline(record).map((item) =>
+    el("li", {}, [el("time", { text: formatTime(item.at), attrs: { datetime: item.at } }), " ", item.text]),
+  );
+  if (timeline.length) add("Timeline", el("ol", { className: "timeline", attrs: { "aria-label": "Timeline, oldest first" } }, timeline));
   return items;
 }
 
@@ -538,7 +562,14 @@ async function confirmHangup(call) {
     const final = outcome.status !== "failed";
     localOutcomes.set(callKey(call), {
       at: outcome.completed_at,
-      entry: { hangup_status: outcome.status, hangup_source: "api", hangup_reason: outcome.reason, ...(final ? { state: "ended" } : {}) },
+      entry: {
+        hangup_status: outcome.status,
+        hangup_source: "api",
+        hangup_reason: outcome.reason,
+        ...(final ? { state: "ended" } : {}),
+        // A confirmed hangup ends the call's lifecycle as cut by the gateway (src/calls/story.ts, learnOutcome).
+        ...(outcome.status === "terminated" ? { lifecycle_state: "ended", cause: "completed" } : {}),
+      },
     });
     showError(ui.callsError, "");
     ui.callsUpdated.textContent = `Call ${call.call_id}: ${outcome.status.replace("_", " ")}.`;
@@ -626,7 +657,7 @@ async function followJob(/** @type {string} */ id) {
     ui.bulkProgress.max = Math.max(1, job.matched);
     ui.bulkProgress.value = job.done;
     ui.bulkJobText.textContent = describeJob(job);
-    if (job.status === "completed") {
+    if (job.status !== "running") {
       void refreshCalls();
       return;
     }

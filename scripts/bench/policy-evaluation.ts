@@ -79,7 +79,7 @@ export function measurePolicyEvaluation(quick: boolean): Measurement {
   const policies = new Map(
     RULE_COUNTS.map((ruleCount) => {
       const validation = validatePolicy(realisticPolicy(ruleCount));
-      if (!validation.ok) throw new Error(`the ${ruleCount}-rule benchmark policy is not valid: ${JSON.stringify(validation.errors.slice(0, 3))}`);
+      if (validation.kind === "invalid") throw new Error(`the ${ruleCount}-rule benchmark policy is not valid: ${JSON.stringify(validation.errors.slice(0, 3))}`);
       return [ruleCount, compilePolicy(validation.document, "bench")];
     }),
   );

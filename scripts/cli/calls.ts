@@ -26,8 +26,18 @@ function list(value: string | undefined): string[] | undefined {
 
 /** Rows as aligned columns, for a person. */
 export function renderTable(calls: ListedCall[]): string {
-  const header = ["CALL ID", "CONNECTION", "STATE", "HANGUP", "TO", "FLAGS", "CREATED"];
-  const rows = calls.map((c) => [c.call_id, c.connection, c.state, c.hangup_status ?? "-", c.to ?? "-", c.flags.join(",") || "-", c.created_at]);
+  const header = ["CALL ID", "CONNECTION", "STATE", "LIFECYCLE", "CAUSE", "HANGUP", "TO", "FLAGS", "CREATED"];
+  const rows = calls.map((c) => [
+    c.call_id,
+    c.connection,
+    c.state,
+    c.lifecycle_state ?? "-",
+    c.cause ?? "-",
+    c.hangup_status ?? "-",
+    c.to ?? "-",
+    c.flags.join(",") || "-",
+    c.created_at,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }
@@ -35,7 +45,8 @@ export function renderTable(calls: ListedCall[]): string {
 export function progressBar(status: JobStatus): string {
   const total = Math.max(status.matched, 1);
   const filled = Math.round((Math.min(status.done, total) / total) * BAR_WIDTH);
-  const outcomes = Object.entries(status.outcomes).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(", ");
+  const counts = { ...status.outcomes, skipped: status.skipped };
+  const outcomes = Object.entries(counts).filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(", ");
   const retry = status.retry_at ? `; failed ones again at ${status.retry_at}` : "";
   return `[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${status.done}/${status.matched}${outcomes ? ` (${outcomes})` : ""}${retry}`;
 }
@@ -63,6 +74,8 @@ export const callsList = defineCommand({
     connection: CONNECTION_OPTION,
     state: { type: "string", placeholder: "live|ended", description: "Only live or only ended calls" },
     status: { type: "string", placeholder: "status", description: "The hangup's latest outcome: terminated, already_ended, not_found, failed" },
+    "lifecycle-state": { type: "string", placeholder: "state", description: "Where the call is in its life: initiated, ringing, answered, ended" },
+    cause: { type: "string", placeholder: "cause", description: "Why the call ended: completed, busy, no_answer, rejected, canceled, failed, unknown" },
     flag: { type: "string", placeholder: "flag", description: "Only calls carrying this flag" },
     since: { type: "string", placeholder: "iso-time", description: "First seen at or after (ISO-8601)" },
     until: { type: "string", placeholder: "iso-time", description: "First seen before (ISO-8601)" },
@@ -80,10 +93,11 @@ export const callsList = defineCommand({
     let cursor: string | null = null;
     do {
       const query: Record<string, string> = {};
-      for (const name of ["connection", "state", "status", "flag", "since", "until"] as const) {
+      for (const name of ["connection", "state", "status", "cause", "flag", "since", "until"] as const) {
         const value = values[name];
         if (value !== undefined) query[name] = value;
       }
+      if (values["lifecycle-state"] !== undefined) query.lifecycle_state = values["lifecycle-state"];
       query.limit = String(Math.min(500, limit - calls.length));
       if (cursor) query.cursor = cursor;
       // The operator's values go as given: the gateway's own validation answers a wrong one.
@@ -115,7 +129,8 @@ export const callsStop = defineCommand({
   },
   notes:
     "Counts the matching calls first, then asks on the terminal before hanging any up; --yes answers for scripts, and without a terminal it refuses unless --yes is given. " +
-    "Progress goes to stderr; the job's final counts are printed on stdout as JSON. Protected calls are skipped and counted.",
+    "Progress goes to stderr; the job's final counts are printed on stdout as JSON. Protected calls are left alone and counted; calls that " +
+    "ended before their turn are skipped and counted. Ctrl-C while following cancels the job (POST /v1/bulk-hangups/{id}/cancel).",
   async run(_, values) {
     const base = gatewayUrl(values.url);
     const credentials = { apiKey: apiKey(values.key) };
@@ -150,19 +165,36 @@ export const callsStop = defineCommand({
     }
 
     const accepted = (await submit(body)).body as { id: string };
-    note(`Job ${accepted.id} accepted; following it (Ctrl-C stops following, not the job).`);
-    for (;;) {
-      const status = (
-        await callGateway(base, `GET /v1/bulk-hangups/${accepted.id}`, credentials, (client) => client.v1["bulk-hangups"][":id"].$get({ param: { id: accepted.id } }))
-      ).body as JobStatus;
-      if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(status)}`);
-      if (status.status === "completed") {
-        process.stderr.write(process.stderr.isTTY ? "\n" : `${progressBar(status)}\n`);
-        printResult(status);
-        if (status.outcomes.failed) throw new CliError(`${status.outcomes.failed} call(s) could not be hung up (failed); see \`call get\` for each.`);
-        return;
+    const read = async (id: string) =>
+      (await callGateway(base, `GET /v1/bulk-hangups/${id}`, credentials, (client) => client.v1["bulk-hangups"][":id"].$get({ param: { id } }))).body as JobStatus;
+    // The first Ctrl-C cancels the job (no call of it is sent afterwards); a second one quits at once.
+    let interrupted = false;
+    const interrupt = () => {
+      interrupted = true;
+    };
+    process.once("SIGINT", interrupt);
+    note(`Job ${accepted.id} accepted; following it (Ctrl-C cancels it).`);
+    try {
+      for (;;) {
+        const status = interrupted
+          ? ((
+              await callGateway(base, `POST /v1/bulk-hangups/${accepted.id}/cancel`, credentials, (client) =>
+                client.v1["bulk-hangups"][":id"].cancel.$post({ param: { id: accepted.id }, json: {} }),
+              )
+            ).body as JobStatus)
+          : await read(accepted.id);
+        if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(status)}`);
+        if (status.status !== "running") {
+          process.stderr.write(process.stderr.isTTY ? "\n" : `${progressBar(status)}\n`);
+          printResult(status);
+          if (status.status === "cancelled") throw new CliError(`Job ${status.id} was cancelled; ${status.done} of ${status.matched} call(s) were done.`);
+          if (status.outcomes.failed) throw new CliError(`${status.outcomes.failed} call(s) could not be hung up (failed); see \`call get\` for each.`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    } finally {
+      process.off("SIGINT", interrupt);
     }
   },
 });

@@ -26,15 +26,19 @@ import { TenantParam } from "./tenants";
 
 const TAG = "Admin";
 
-const BaseUrl = z
+/** What the URL parser would drop or reinterpret without a trace: `?`, `#`, `\`, whitespace and control characters, userinfo's `@`. */
+const AMBIGUOUS_IN_BASE_URL = /[?#\\\s\u0000-\u001f\u007f]|^[^:]*:\/*[^/]*@/;
+
+export const BaseUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .max(2048)
   .refine((value) => {
-    // Refinements run even when the URL check failed, so parse defensively.
+    // Refinements run even when the URL check failed, so parse defensively. The text is checked as well as
+    // the parsed URL: `new URL("http://h/x?").search` is empty, yet the call's path would become a query.
     if (!URL.canParse(value)) return true;
     const url = new URL(value);
-    return !url.username && !url.password && !url.search && !url.hash;
-  }, "must be scheme, host and an optional path prefix, without credentials, query or fragment")
+    return !url.username && !url.password && !url.search && !url.hash && !AMBIGUOUS_IN_BASE_URL.test(value);
+  }, "must be scheme, host and an optional path prefix, without credentials, query or fragment (no `?`, `#`, `@`, backslash or whitespace)")
   .openapi({ example: "http://127.0.0.1:9000/eu" });
 
 const ConnectionBody = z

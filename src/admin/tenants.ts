@@ -3,11 +3,13 @@
  * webhook secret is kept unless a new one is given, and generated (`whsec_…`, shown in this answer
  * only, stored sealed) only when a webhook is set without one and the tenant had none; `webhook: null`
  * removes the webhook and its secret (outcomes not yet delivered are then settled as not configured). `disabled`
- * stops or restores all of the tenant's keys (the flag is copied into each key's record).
+ * stops or restores all of the tenant's keys (the flag is copied into each key's record); `true` also cancels
+ * the tenant's running bulk jobs.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AuditChange } from "../audit/entry";
 import { noteChange } from "../audit/trail";
+import { cancelRunningJobs } from "../bulk/registry";
 import { fromBase64, randomBytes, toBase64 } from "../bytes";
 import { ProblemError } from "../http/problem";
 import { createRouter } from "../http/router";
@@ -61,7 +63,7 @@ const TenantBody = z
       .nullable()
       .optional()
       .openapi({ description: "null removes the tenant's webhook and its secret" }),
-    disabled: z.boolean().optional().openapi({ description: "true: every key of the tenant answers 401 until set false again; its watched calls stay enforced" }),
+    disabled: z.boolean().optional().openapi({ description: "true: every key of the tenant answers 401 until set false again, and its running bulk hangups are cancelled; its watched calls stay enforced" }),
   })
   .strict()
   .openapi("TenantRequest", { example: { name: "Acme Telecom", webhook: { url: "https://example.com/hooks/hangup" } } });
@@ -182,6 +184,8 @@ export const tenantRoutes = createRouter().openapi(putTenantRoute, async (c) => 
   await putTenant(c.env, record);
   // Always (not only on a change), so that a PUT repairs keys a concurrent issue or an earlier failure missed.
   if (body.disabled !== undefined) await setKeysDisabled(c.env, tenant, disabled);
+  // Disabling cancels the tenant's running bulk jobs before it answers; enabling does not bring them back.
+  if (body.disabled === true) await cancelRunningJobs(c.env, tenant);
   for (const change of tenantChanges(tenant, body, existing)) noteChange(c, change);
   return c.json(tenantView(record, generatedSecret), existing ? 200 : 201);
 }).openapi(getTenantRoute, async (c) => {

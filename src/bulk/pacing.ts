@@ -1,8 +1,12 @@
 /**
- * How fast a bulk hangup may ask each provider: hangups per second per connection (one provider
- * account). The README's pacing table gives the source of every number. A job spaces the starts of its
- * requests to one connection 1/rate apart, and keeps at most MAX_IN_FLIGHT hangups open at once (enough for
- * Plivo's 50/s at up to 400 ms a hangup).
+ * How fast bulk hangups may ask each provider: hangups per second per connection (one provider account),
+ * shared by every job on the connection. The README's pacing table gives the source of every number; an
+ * operator may set other paces per provider (`BULK_HANGUPS_PER_SECOND`).
+ *
+ * A connection's pace is kept by its BulkPace object (./pace-object.ts), which grants start slots in
+ * blocks that never overlap (`grantBlock`); a job asks it once per block, about a second of slots, not
+ * once per call, and spaces its own starts inside its blocks (`SlotQueue`). Two jobs on one connection
+ * therefore get alternate blocks and share the pace instead of each taking all of it.
  */
 export const HANGUPS_PER_SECOND: Record<string, number> = {
   // Plivo documents 300 API requests per 5 s per account (60/s); 50/s leaves a sixth for the tenant's own traffic.
@@ -22,28 +26,127 @@ export const HANGUPS_PER_SECOND: Record<string, number> = {
 };
 
 const UNKNOWN_PROVIDER_RATE = 5;
-export const MAX_IN_FLIGHT = 20;
+/**
+ * Hangups one job keeps open at once, from the call waiting for its slot to the answer: a job runs at
+ * min(pace, MAX_IN_FLIGHT / time per hangup), so this is enough for Plivo's 50/s at up to 2 s a hangup.
+ */
+export const MAX_IN_FLIGHT = 100;
+/** A block is about this much of the connection's pace. */
+const BLOCK_MS = 1_000;
+/**
+ * Slots are never granted further ahead of now than this. The pace object keeps its clock in memory
+ * only; an object is evicted only after it has been idle for longer than this, so a new instance never
+ * grants a slot an old one still owed.
+ */
+export const PACE_HORIZON_MS = 3_000;
 
-export function hangupRate(provider: string): number {
-  return HANGUPS_PER_SECOND[provider] ?? UNKNOWN_PROVIDER_RATE;
+/** The pace of a provider's connections: the operator's (`BULK_HANGUPS_PER_SECOND`, src/config.ts), else the table's. */
+export function hangupRate(provider: string, configured: Record<string, number> = {}): number {
+  return configured[provider] ?? HANGUPS_PER_SECOND[provider] ?? UNKNOWN_PROVIDER_RATE;
 }
 
-/** Per-connection spacing of request starts. `wait` resolves when the next request may start. */
-export class Pacer {
-  private readonly nextAt = new Map<string, number>();
+/** How many slots a job asks for at once at this pace. */
+export function blockSize(perSecond: number): number {
+  return Math.max(1, Math.round((perSecond * BLOCK_MS) / 1000));
+}
 
-  constructor(private readonly clock: () => number = Date.now) {}
+/** `count` start slots: the first at `first_at` (epoch ms), then one every `interval_ms`. */
+export interface SlotBlock {
+  first_at: number;
+  interval_ms: number;
+  count: number;
+}
 
-  /** The delay (ms) before a request to this connection may start, reserving that slot. */
-  reserve(connection: string, provider: string): number {
-    const now = this.clock();
-    const at = Math.max(now, this.nextAt.get(connection) ?? 0);
-    this.nextAt.set(connection, at + 1000 / hangupRate(provider));
-    return at - now;
+/**
+ * The pace object's one decision: up to `want` slots from the connection's next free one (or now),
+ * within the horizon. A block of 0 slots means the horizon is full: ask again once its first slot is within it.
+ */
+export function grantBlock(nextFree: number, now: number, want: number, perSecond: number): { block: SlotBlock; nextFree: number } {
+  const interval = 1000 / perSecond;
+  const first = Math.max(now, nextFree);
+  const room = Math.floor((now + PACE_HORIZON_MS - first) / interval);
+  const count = Math.max(0, Math.min(Math.floor(want), room));
+  return { block: { first_at: first, interval_ms: interval, count }, nextFree: first + count * interval };
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One job's slots on one connection. `take` waits for the next slot and claims it; the next block is
+ * asked for while half of the current one is still ahead, so a job does not stall on the pace object.
+ */
+export class SlotQueue {
+  private readonly blocks: SlotBlock[] = [];
+  /** Slots of blocks[0] already claimed or dropped. */
+  private used = 0;
+  private asking: Promise<void> | null = null;
+
+  /**
+   * `ask`: a block of up to `want` slots from the connection's pace; `needed`: how many starts the job
+   * expects to make on this connection (it never asks for more than that, or a block, at once).
+   */
+  constructor(
+    private readonly ask: (want: number) => Promise<SlotBlock>,
+    private readonly blockSize: number,
+    private needed: number,
+    private readonly clock: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = sleepFor,
+  ) {}
+
+  async take(): Promise<void> {
+    for (;;) {
+      const slot = this.claim(this.clock());
+      if (slot === null) {
+        await this.refill(Math.max(1, this.wanted()));
+        continue;
+      }
+      this.prefetch();
+      const wait = slot.at - this.clock();
+      if (wait > 0) await this.sleep(wait);
+      // Woken more than an interval late (the isolate was busy): the slot is gone, like one never claimed,
+      // so that starts held up together never leave together.
+      if (this.clock() - slot.at > slot.interval) continue;
+      this.needed = Math.max(0, this.needed - 1);
+      return;
+    }
   }
 
-  async wait(connection: string, provider: string): Promise<void> {
-    const delay = this.reserve(connection, provider);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  /** The next slot not yet past, or null when none is in hand. */
+  private claim(now: number): { at: number; interval: number } | null {
+    for (let block = this.blocks[0]; block; block = this.blocks[0]) {
+      // A slot more than an interval in the past is dropped, never caught up on: starts never bunch up.
+      while (this.used < block.count && block.first_at + this.used * block.interval_ms < now - block.interval_ms) this.used++;
+      if (this.used < block.count) return { at: block.first_at + this.used++ * block.interval_ms, interval: block.interval_ms };
+      this.blocks.shift();
+      this.used = 0;
+    }
+    return null;
+  }
+
+  private inHand(): number {
+    return this.blocks.reduce((sum, block) => sum + block.count, 0) - this.used;
+  }
+
+  private wanted(): number {
+    return Math.min(this.blockSize, this.needed - this.inHand());
+  }
+
+  private prefetch(): void {
+    if (this.inHand() * 2 > this.blockSize || this.wanted() <= 0) return;
+    // A failed prefetch is only a missed head start: `take` asks again when the slots run out.
+    this.refill(this.wanted()).catch(() => undefined);
+  }
+
+  private refill(want: number): Promise<void> {
+    this.asking ??= (async () => {
+      try {
+        const block = await this.ask(want);
+        if (block.count > 0) this.blocks.push(block);
+        else await this.sleep(Math.max(1, block.first_at - PACE_HORIZON_MS + block.interval_ms - this.clock()));
+      } finally {
+        this.asking = null;
+      }
+    })();
+    return this.asking;
   }
 }

@@ -1,7 +1,7 @@
 /**
- * `POST /v1/bulk-hangups` and `GET /v1/bulk-hangups/{id}`: stop many live calls. A dry run walks the
- * selection and answers; a real run hands it to a BulkHangupJob object, which takes the snapshot
- * and works through it in the background.
+ * `POST /v1/bulk-hangups`, `GET /v1/bulk-hangups/{id}` and `POST /v1/bulk-hangups/{id}/cancel`: stop many
+ * live calls. A dry run walks the selection and answers; a real run hands it to a BulkHangupJob object,
+ * which takes the snapshot and works through it in the background until it completes or is cancelled.
  */
 import { createRoute } from "@hono/zod-openapi";
 import { noteChange } from "../audit/trail";
@@ -17,7 +17,8 @@ import { problemResponses } from "../http/schemas";
 import { loadActivePolicy } from "../policy/active";
 import type { Decision } from "../policy/types";
 import { hangupDecision } from "./protection";
-import { AcceptedSchema, BulkHangupBody, DRY_RUN_SAMPLE, DryRunSchema, JOB_ID_PATTERN, JobIdParam, JobStatusSchema } from "./schemas";
+import { MAX_RUNNING_JOBS } from "./registry";
+import { AcceptedSchema, BulkHangupBody, CancelBody, DRY_RUN_SAMPLE, DryRunSchema, JOB_ID_PATTERN, JobIdParam, JobStatusSchema } from "./schemas";
 import { selectsEverything, type BulkCriteria } from "./selection";
 import { walkSelection } from "./walk";
 
@@ -31,7 +32,8 @@ const startRoute = createRoute({
   description:
     "Selects the tenant's live calls meeting every criterion, skips those an enforced `protect` rule covers, and hangs each up " +
     "through its own exactly-once hangup (source `bulk`), paced to its provider's rate limit. `dry_run: true` only counts. " +
-    "With neither `connection` nor a `match` criterion, `all: true` is required.",
+    "With neither `connection` nor a `match` criterion, `all: true` is required. " +
+    `A tenant runs at most ${MAX_RUNNING_JOBS} jobs at once (429 beyond).`,
   security: requires("bulk"),
   request: { body: { required: true, content: { "application/json": { schema: BulkHangupBody } } } },
   responses: {
@@ -51,6 +53,23 @@ const statusRoute = createRoute({
   responses: {
     200: { description: "The job's counts so far", content: { "application/json": { schema: JobStatusSchema } } },
     ...problemResponses(401, 404, 422, 429),
+  },
+});
+
+const cancelRoute = createRoute({
+  method: "post",
+  path: "/v1/bulk-hangups/{id}/cancel",
+  tags: [TAG],
+  summary: "Cancel a bulk hangup",
+  description:
+    "Answers at once, without waiting for calls in flight: no call of the job is sent after this answer (a round already at the provider " +
+    "settles itself and is counted), and no failed call is retried. Cancelling a cancelled job answers the same; a completed job is 409.",
+  security: requires("bulk"),
+  // No body is needed; one that is sent must be JSON (`{}`), like every other body.
+  request: { params: JobIdParam, body: { required: false, content: { "application/json": { schema: CancelBody } } } },
+  responses: {
+    200: { description: "The job, now cancelled", content: { "application/json": { schema: JobStatusSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
   },
 });
 
@@ -98,6 +117,9 @@ export const bulkRoutes = createRouter()
     const id = `bh_${crypto.randomUUID().replace(/-/g, "")}`;
     const result = await jobStub(c, id).start({ id, tenant, criteria, reason: body.reason });
     if (result.kind === "denied") throw deniedProblem(result.decision);
+    if (result.kind === "too_many") {
+      throw new ProblemError(429, "rate_limited", `This tenant already runs ${MAX_RUNNING_JOBS} bulk hangups: wait for one to complete, or cancel one.`);
+    }
     noteChange(c, { action: "bulk.started", tenant, target: `bulk-hangups/${id}`, detail: { criteria, reason: body.reason, matched: result.status.matched, protected: result.status.protected } });
     return c.json({ id, matched: result.status.matched, protected: result.status.protected, status: "running" as const }, 202);
   })
@@ -105,6 +127,19 @@ export const bulkRoutes = createRouter()
     const { id } = c.req.valid("param");
     // Named by tenant and id: another tenant's id names an empty object here, answered as no job at all.
     const status = JOB_ID_PATTERN.test(id) ? await jobStub(c, id).status() : null;
-    if (!status) throw new ProblemError(404, "not_found", "No bulk hangup with this id.");
+    if (!status) throw notFound();
     return c.json(status, 200);
+  })
+  .openapi(cancelRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const result = JOB_ID_PATTERN.test(id) ? await jobStub(c, id).cancel() : { kind: "not_found" as const };
+    if (result.kind === "not_found") throw notFound();
+    if (result.kind === "completed") throw new ProblemError(409, "conflict", "This bulk hangup has completed; there is nothing left to cancel.");
+    // Recorded when this request cancelled the job; asking again changes nothing.
+    if (result.kind === "cancelled") noteChange(c, { action: "bulk.cancelled", tenant: c.get("tenant"), target: `bulk-hangups/${id}` });
+    return c.json(result.status, 200);
   });
+
+function notFound(): ProblemError {
+  return new ProblemError(404, "not_found", "No bulk hangup with this id.");
+}

@@ -49,10 +49,14 @@ export const JobStatusSchema = z
     id: z.string(),
     matched: z.number().int(),
     protected: z.number().int(),
-    done: z.number().int().openapi({ description: "Calls with a stored outcome" }),
+    done: z.number().int().openapi({ description: "Calls with a stored outcome, or skipped; never goes back" }),
+    skipped: z
+      .number()
+      .int()
+      .openapi({ description: "Calls not sent because, when their turn came, they had ended or had a final outcome from another hangup (a failed one skipped on its retry moves here from outcomes.failed)" }),
     outcomes: Outcomes,
-    denied: z.number().int().openapi({ description: "Calls skipped because a policy published meanwhile denies the hangup" }),
-    status: z.enum(["running", "completed"]),
+    denied: z.number().int().openapi({ description: "Calls left alone because a policy published meanwhile denies the hangup" }),
+    status: z.enum(["running", "completed", "cancelled"]).openapi({ description: "cancelled: no call of the job is sent any more (POST /v1/bulk-hangups/{id}/cancel, or the tenant was disabled)" }),
     accepted_at: z.string(),
     retry_at: z
       .string()
@@ -65,13 +69,16 @@ export const JobStatusSchema = z
       matched: 240,
       protected: 3,
       done: 120,
-      outcomes: { terminated: 117, already_ended: 2, not_found: 0, failed: 1 },
+      skipped: 4,
+      outcomes: { terminated: 113, already_ended: 2, not_found: 0, failed: 1 },
       denied: 0,
       status: "running",
       accepted_at: "2026-05-01T10:00:00.000Z",
       retry_at: "2026-05-01T10:02:30.000Z",
     },
   });
+
+export const CancelBody = z.object({}).strict().openapi("BulkHangupCancelRequest", { description: "Nothing to send; a body, if any, is {}", example: {} });
 
 export const JobIdParam = z.object({
   id: z.string().max(64).openapi({ param: { name: "id", in: "path" }, example: "bh_8e03978e40d543e8bc936894a57f9324" }),

@@ -6,7 +6,6 @@
  */
 import { CallIndexReportSchema, type CallIndexReport } from "./report";
 
-
 /** A queue message body as a report, or null when it is not one (it is logged and dropped, never retried). */
 export function parseReport(body: unknown): CallIndexReport | null {
   const parsed = CallIndexReportSchema.safeParse(body);
@@ -29,13 +28,14 @@ export function latestPerCall(reports: readonly CallIndexReport[]): CallIndexRep
 }
 
 const UPSERT = `INSERT INTO call_entry (tenant, connection, call_id, provider, state, registered, started_at, to_number, flags,
-    hangup_status, hangup_source, hangup_reason, created_at, updated_at, version, deleted, indexed_at)
-  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+    hangup_status, hangup_source, hangup_reason, created_at, updated_at, version, deleted, indexed_at, lifecycle_state, cause)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
   ON CONFLICT (tenant, connection, call_id) DO UPDATE SET
     provider = excluded.provider, state = excluded.state, registered = excluded.registered, started_at = excluded.started_at,
     to_number = excluded.to_number, flags = excluded.flags, hangup_status = excluded.hangup_status,
     hangup_source = excluded.hangup_source, hangup_reason = excluded.hangup_reason, created_at = excluded.created_at,
-    updated_at = excluded.updated_at, version = excluded.version, deleted = excluded.deleted, indexed_at = excluded.indexed_at
+    updated_at = excluded.updated_at, version = excluded.version, deleted = excluded.deleted, indexed_at = excluded.indexed_at,
+    lifecycle_state = excluded.lifecycle_state, cause = excluded.cause
   WHERE excluded.version > call_entry.version
      OR (call_entry.deleted = 1 AND excluded.deleted = 0 AND excluded.created_at > call_entry.created_at)`;
 
@@ -72,6 +72,8 @@ export function reportStatements(db: D1Database, report: CallIndexReport, now: n
       report.version,
       deleted ? 1 : 0,
       now,
+      report.lifecycle_state ?? null,
+      report.cause ?? null,
     );
   const ids = [report.tenant, report.connection, report.call_id];
   if (deleted) return [upsert, db.prepare(DROP_FLAGS).bind(...ids)];

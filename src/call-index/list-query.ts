@@ -6,6 +6,7 @@
  * tenant from the request's key; a cursor only ever supplies a position inside that tenant.
  */
 import type { z } from "@hono/zod-openapi";
+import type { CallCause, LifecycleState } from "../providers/lifecycle/vocabulary";
 import type { HangupSource, OutcomeStatus } from "../vocabulary";
 import type { ListedCallSchema } from "./schemas";
 
@@ -14,6 +15,8 @@ export interface ListFilter {
   state?: "live" | "ended";
   status?: OutcomeStatus;
   registered?: boolean;
+  lifecycle_state?: LifecycleState;
+  cause?: CallCause;
   /** Lower-case. */
   flag?: string;
   /** ISO-8601 UTC as `toISOString` writes it; inclusive. */
@@ -35,7 +38,7 @@ export interface SqlQuery {
 }
 
 const COLUMNS = `e.call_id, e.connection, e.provider, e.state, e.registered, e.started_at, e.to_number, e.flags,
-  e.hangup_status, e.hangup_source, e.hangup_reason, e.created_at, e.updated_at`;
+  e.hangup_status, e.hangup_source, e.hangup_reason, e.lifecycle_state, e.cause, e.created_at, e.updated_at`;
 
 export function listQuery(tenant: string, filter: ListFilter, after: KeysetPosition | null, limit: number): SqlQuery {
   const params: (string | number)[] = [];
@@ -55,6 +58,8 @@ export function listQuery(tenant: string, filter: ListFilter, after: KeysetPosit
   if (filter.state !== undefined) where.push(`e.state = ${bind(filter.state)}`);
   if (filter.status !== undefined) where.push(`e.hangup_status = ${bind(filter.status)}`);
   if (filter.registered !== undefined) where.push(`e.registered = ${bind(filter.registered ? 1 : 0)}`);
+  if (filter.lifecycle_state !== undefined) where.push(`e.lifecycle_state = ${bind(filter.lifecycle_state)}`);
+  if (filter.cause !== undefined) where.push(`e.cause = ${bind(filter.cause)}`);
   if (filter.since !== undefined) where.push(`${k}.created_at >= ${bind(filter.since)}`);
   if (filter.until !== undefined) where.push(`${k}.created_at < ${bind(filter.until)}`);
   if (after) {
@@ -78,6 +83,9 @@ export interface EntryRow {
   hangup_status: OutcomeStatus | null;
   hangup_source: HangupSource | null;
   hangup_reason: string | null;
+  /** NULL in an entry indexed before the index carried the lifecycle (migrations/0004). */
+  lifecycle_state: LifecycleState | null;
+  cause: CallCause | null;
   created_at: string;
   updated_at: string;
 }
@@ -98,6 +106,8 @@ export function listedCall(row: EntryRow): ListedCall {
     hangup_status: row.hangup_status,
     hangup_source: row.hangup_source,
     hangup_reason: row.hangup_reason,
+    lifecycle_state: row.lifecycle_state,
+    cause: row.cause,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -6,6 +6,7 @@
  * consumer checks each queue message against (./ingest.ts); the type is what the call object sends.
  */
 import { z } from "zod";
+import { CALL_CAUSES, LIFECYCLE_STATES } from "../providers/lifecycle/vocabulary";
 import { HangupSource, OutcomeStatus } from "../vocabulary";
 
 export const CallIndexReportSchema = z.object({
@@ -24,6 +25,12 @@ export const CallIndexReportSchema = z.object({
   /** Who asked for the latest hangup round, and why (a policy hangup's reason is `policy:<rule id>`). */
   hangup_source: HangupSource.nullable(),
   hangup_reason: z.string().nullable(),
+  /**
+   * The call's lifecycle (src/calls/lifecycle.ts): where it is, and why it ended (null until it has). Absent
+   * from a report sent before the index carried them (one still queued across a deploy): indexed as null.
+   */
+  lifecycle_state: z.enum(LIFECYCLE_STATES).nullable().optional(),
+  cause: z.enum(CALL_CAUSES).nullable().optional(),
   created_at: z.string(),
   updated_at: z.string(),
   version: z.number().int().nonnegative(),

@@ -36,6 +36,8 @@ export const callIndexRoutes = createRouter().openapi(listRoute, async (c) => {
     state: query.state,
     status: query.status,
     registered: query.registered,
+    lifecycle_state: query.lifecycle_state,
+    cause: query.cause,
     flag: query.flag?.toLowerCase(),
     since: query.since === undefined ? undefined : new Date(query.since).toISOString(),
     until: query.until === undefined ? undefined : new Date(query.until).toISOString(),

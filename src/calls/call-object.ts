@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config } from "../config";
 import { afterAlarmRun, earliestDue, nextAlarmAt } from "./alarm";
+import { AlarmSetter } from "./alarm-setter";
 import { CallStore } from "./call-store";
 import type { Duty, DutyContext } from "./duties/duty";
 import { DUTIES, watchDuty } from "./duties/registry";
@@ -27,23 +28,15 @@ export class CallObject extends DurableObject<Env> {
   private readonly rounds: RoundRunner;
   /** One run of each duty at a time: a second waits for the first, then looks again. */
   private readonly running = new Map<string, Promise<void>>();
-  /** Storage's alarm as this instance last set or read it (undefined: not read yet). A cache, not a clock. */
-  private alarmAt: number | null | undefined;
+  private readonly alarmSetter: AlarmSetter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new CallStore(ctx.storage.sql);
     this.config = readConfig(env);
-    this.rounds = new RoundRunner({
-      env,
-      store: this.store,
-      duties: DUTIES,
-      save: (next) => this.save(next),
-      afterChange: () => this.afterChange(),
-      waitUntil: (promise) => ctx.waitUntil(promise),
-    });
-    // An object that never stored a call has no alarm (retention's deleteAll removes it with the rest).
-    this.alarmAt = this.store.current() ? undefined : null;
+    const host = { env, store: this.store, duties: DUTIES, save: (next: StoredCall) => this.save(next), afterChange: () => this.afterChange() };
+    this.rounds = new RoundRunner({ ...host, waitUntil: (promise) => ctx.waitUntil(promise) });
+    this.alarmSetter = new AlarmSetter(ctx.storage, this.store.current() ? undefined : null);
   }
 
   // ── RPC ─────────────────────────────────────────────────────────────────────────────────────────
@@ -116,7 +109,7 @@ export class CallObject extends DurableObject<Env> {
    * that throws is recorded and the alarm backs off; the others still run.
    */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.alarmSetter.cleared();
     const start = this.store.current();
     if (!start) return;
     const now = Date.now();
@@ -168,15 +161,16 @@ export class CallObject extends DurableObject<Env> {
       deleteAll: async () => {
         await this.ctx.storage.deleteAll();
         this.store.forget();
-        this.alarmAt = null;
+        this.alarmSetter.cleared();
       },
     };
   }
 
   private runDuty(duty: Duty, news: boolean): Promise<void> {
     const previous = this.running.get(duty.name) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => (this.store.current() ? duty.run(this.context(news)) : undefined));
-    const tracked = run.finally(() => {
+    const run = previous.then(() => (this.store.current() ? duty.run(this.context(news)) : undefined));
+    // The caller handles the run's failure; the chain the next run waits on never rejects.
+    const tracked = run.catch(() => undefined).finally(() => {
       if (this.running.get(duty.name) === tracked) this.running.delete(duty.name);
     });
     this.running.set(duty.name, tracked);
@@ -193,25 +187,10 @@ export class CallObject extends DurableObject<Env> {
     const now = Date.now();
     const inline = DUTIES.filter((duty) => duty.afterChange && (duty.dueAt(call, now, this.config) ?? Infinity) <= now);
     if (inline.length) {
-      await this.schedule(now + ROUND_LEASE_MS);
+      await this.alarmSetter.ringBy(now + ROUND_LEASE_MS);
       for (const duty of inline) await this.runDuty(duty, false);
     }
-    await this.schedule();
-  }
-
-  /** Sets the alarm for the next due duty, or, with `noLaterThan`, only makes sure one rings by then. */
-  private async schedule(noLaterThan?: number): Promise<void> {
-    const call = this.store.current();
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    let at = call ? nextAlarmAt(call, DUTIES, Date.now(), this.config) : null;
-    if (noLaterThan !== undefined) {
-      // A safety net only: the alarm that follows the work sets the real time.
-      if (this.alarmAt !== null && this.alarmAt <= noLaterThan) return;
-      at = noLaterThan;
-    }
-    if (at === this.alarmAt) return;
-    if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
-    this.alarmAt = at;
+    const after = this.store.current();
+    await this.alarmSetter.set(after ? nextAlarmAt(after, DUTIES, Date.now(), this.config) : null);
   }
 }

@@ -36,7 +36,7 @@ export async function dispatchHangup(
   }
 
   const admission = await admitHangup(env, call, waitUntil);
-  if (!admission.send) {
+  if (admission.kind === "refuse") {
     const until = new Date(admission.retryAt).toISOString();
     return notSent(
       `the provider failed the last ${admission.failures} hangups on this connection, so the gateway sends it nothing until ${until} (circuit open); nothing was sent`,
@@ -53,6 +53,7 @@ export async function dispatchHangup(
         operationId: round.operationId,
         credentials,
         baseUrl: connection.base_url ?? adapter.defaultBaseUrl,
+        scope: { tenant: call.tenant, connection: call.connection },
         ...(round.reason ? { reason: round.reason } : {}),
       },
       {

@@ -30,7 +30,7 @@ export async function readCallStatus(env: Env, call: CallIdentity, waitUntil: Wa
     return nothingSent("the stored credentials could not be opened or are not valid for this provider; nothing was sent", false);
   }
   const admission = await admitHangup(env, call, waitUntil);
-  if (!admission.send) return nothingSent("the connection's circuit is open; nothing was sent", true, Math.max(0, admission.retryAt - Date.now()));
+  if (admission.kind === "refuse") return nothingSent("the connection's circuit is open; nothing was sent", true, Math.max(0, admission.retryAt - Date.now()));
   try {
     const result = await readStatus(adapter.status, { callId: call.call_id, credentials, baseUrl: connection.base_url ?? adapter.defaultBaseUrl });
     // The breaker hears what a hangup's answer would tell it: any answer means the provider is up.

@@ -74,6 +74,8 @@ export function toIndexReport(call: StoredCall): CallIndexReport {
     hangup_status: call.rounds.findLast((round) => round.outcome)?.outcome?.status ?? null,
     hangup_source: latest?.source ?? null,
     hangup_reason: latest?.reason ?? null,
+    lifecycle_state: call.lifecycle.state,
+    cause: call.lifecycle.cause,
     created_at: call.created_at,
     updated_at: call.updated_at,
     version: call.version,

@@ -89,7 +89,7 @@ export class BreakerViews {
     const answerDue = view.triedAt + this.timing.askTimeoutMs;
     if (view.syncing && now - view.askedAt >= this.timing.maxAgeMs && now < answerDue) await this.#until(view.syncing, answerDue);
     const local = admit(view.breaker, this.now(), this.config);
-    if (!local.admission.send || view.breaker.state === "closed") return local.admission;
+    if (local.admission.kind === "refuse" || view.breaker.state === "closed") return local.admission;
 
     // The cool-down is over: of all the hangups that see it, the health object lets one through.
     const sentAt = this.now();
@@ -107,7 +107,7 @@ export class BreakerViews {
   /** Takes in how a sent hangup went: in the view at once, at the health object in the background. */
   report(key: string, admission: Admission, result: HangupResult, health: () => HealthObject, waitUntil: WaitUntil): void {
     // A success changes nothing on a connection whose view holds no failure (most hangups).
-    if (result === "success" && !(admission.send && admission.reportSuccess)) return;
+    if (result === "success" && !(admission.kind === "send" && admission.reportSuccess)) return;
     const view = this.#view(key);
     const at = this.now();
     view.breaker = record(view.breaker, result, at, this.config);

@@ -46,7 +46,7 @@ export const CLOSED: BreakerState = { state: "closed", failures: 0, streakStarte
  * Whether a hangup may go to the provider. `reportSuccess` is false when a success would change
  * nothing (closed, no failures), so that a healthy connection costs its caller no second report.
  */
-export type Admission = { send: true; reportSuccess: boolean } | { send: false; retryAt: number; failures: number };
+export type Admission = { kind: "send"; reportSuccess: boolean } | { kind: "refuse"; retryAt: number; failures: number };
 
 export type HangupResult = "success" | "failure";
 
@@ -59,20 +59,20 @@ export interface Admitted {
 export function admit(breaker: BreakerState, now: number, config: BreakerConfig): Admitted {
   switch (breaker.state) {
     case "closed":
-      return { breaker, admission: { send: true, reportSuccess: breaker.failures > 0 } };
+      return { breaker, admission: { kind: "send", reportSuccess: breaker.failures > 0 } };
     case "open":
-      if (now < breaker.retryAt) return { breaker, admission: { send: false, retryAt: breaker.retryAt, failures: breaker.failures } };
+      if (now < breaker.retryAt) return { breaker, admission: { kind: "refuse", retryAt: breaker.retryAt, failures: breaker.failures } };
       return probe(breaker.failures, now, config);
     case "half_open":
       if (now < breaker.probeLeaseUntil) {
-        return { breaker, admission: { send: false, retryAt: breaker.probeLeaseUntil, failures: breaker.failures } };
+        return { breaker, admission: { kind: "refuse", retryAt: breaker.probeLeaseUntil, failures: breaker.failures } };
       }
       return probe(breaker.failures, now, config);
   }
 }
 
 function probe(failures: number, now: number, config: BreakerConfig): Admitted {
-  return { breaker: { state: "half_open", failures, probeLeaseUntil: now + config.probeLeaseMs }, admission: { send: true, reportSuccess: true } };
+  return { breaker: { state: "half_open", failures, probeLeaseUntil: now + config.probeLeaseMs }, admission: { kind: "send", reportSuccess: true } };
 }
 
 export function record(breaker: BreakerState, result: HangupResult, now: number, config: BreakerConfig): BreakerState {

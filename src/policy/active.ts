@@ -59,7 +59,7 @@ export async function getPolicyVersion(env: Env, version: string): Promise<Publi
   return env.GATEWAY_KV.get<PublishedPolicy>(kvKey.policyVersion(version), "json");
 }
 
-export type PublishResult = { ok: true; version: string; published_at: string } | { ok: false; errors: PolicyProblem[] };
+export type PublishResult = { kind: "published"; version: string; published_at: string } | { kind: "invalid"; errors: PolicyProblem[] };
 
 /**
  * Validates and publishes a document. Nothing is written when it is invalid. The version history entry
@@ -69,13 +69,13 @@ export type PublishResult = { ok: true; version: string; published_at: string } 
  */
 export async function publishPolicy(env: Env, input: unknown): Promise<PublishResult> {
   const validation = validatePolicy(input);
-  if (!validation.ok) return validation;
+  if (validation.kind === "invalid") return validation;
 
   const version = await policyVersion(validation.document);
   const active = await env.GATEWAY_KV.get<PublishedPolicy>(kvKey.activePolicy(), "json");
   if (active?.version === version) {
     snapshot = adopt(snapshot, active, Date.now());
-    return { ok: true, version, published_at: active.published_at };
+    return { kind: "published", version, published_at: active.published_at };
   }
 
   const published: PublishedPolicy = { version, document: validation.document, published_at: new Date().toISOString() };
@@ -83,5 +83,5 @@ export async function publishPolicy(env: Env, input: unknown): Promise<PublishRe
   await env.GATEWAY_KV.put(kvKey.policyVersion(version), value);
   await env.GATEWAY_KV.put(kvKey.activePolicy(), value);
   snapshot = { published, compiled: compilePolicy(published.document, version), checkedAt: Date.now() };
-  return { ok: true, version, published_at: published.published_at };
+  return { kind: "published", version, published_at: published.published_at };
 }

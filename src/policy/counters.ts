@@ -24,28 +24,28 @@ export interface CounterNeed {
 type CountedRule = Extract<CompiledRule, { kind: CounterKind }>;
 
 /** The counter of a counted rule for this event, in words for details; or why the rule cannot judge it. */
-export type CounterKey = { ok: true; key: string; label: string } | { ok: false; why: string };
+export type CounterKey = { kind: "counted"; key: string; label: string } | { kind: "not_judged"; why: string };
 
 export function counterKey(rule: CountedRule, event: PolicyEvent): CounterKey {
   const number = (field: "to" | "from") => event.call?.[field];
   switch (rule.per) {
     case "tenant":
-      return { ok: true, key: `tenant:${event.tenant}`, label: `for tenant ${event.tenant}` };
+      return { kind: "counted", key: `tenant:${event.tenant}`, label: `for tenant ${event.tenant}` };
     case "connection":
       // Connection ids are the tenant's own: two tenants' "main" are different trunks.
-      return { ok: true, key: `connection:${event.tenant}/${event.connection}`, label: `on connection ${event.connection}` };
+      return { kind: "counted", key: `connection:${event.tenant}/${event.connection}`, label: `on connection ${event.connection}` };
     case "to_country": {
       const to = number("to");
-      if (to === undefined) return { ok: false, why: "the call has no `to` number to take a country from" };
+      if (to === undefined) return { kind: "not_judged", why: "the call has no `to` number to take a country from" };
       const country = countryOf(to);
-      return country === null ? { ok: false, why: `the destination ${to} belongs to no country` } : { ok: true, key: `to_country:${country}`, label: `to ${country}` };
+      return country === null ? { kind: "not_judged", why: `the destination ${to} belongs to no country` } : { kind: "counted", key: `to_country:${country}`, label: `to ${country}` };
     }
     case "to":
     case "from": {
       const value = number(rule.per);
       return value === undefined
-        ? { ok: false, why: `the call has no \`${rule.per}\` number` }
-        : { ok: true, key: `${rule.per}:${value}`, label: `${rule.per} ${value}` };
+        ? { kind: "not_judged", why: `the call has no \`${rule.per}\` number` }
+        : { kind: "counted", key: `${rule.per}:${value}`, label: `${rule.per} ${value}` };
     }
   }
 }
@@ -60,7 +60,7 @@ export function countersFor(policy: CompiledPolicy | null, event: PolicyEvent): 
   for (const rule of candidateRules(policy, event)) {
     if ((rule.kind !== "concurrency" && rule.kind !== "velocity") || !ruleApplies(rule, event)) continue;
     const key = counterKey(rule, event);
-    if (!key.ok) continue;
+    if (key.kind === "not_judged") continue;
     needs.push(rule.kind === "velocity" ? { kind: rule.kind, rule: rule.id, key: key.key, window_ms: rule.windowSeconds * 1000 } : { kind: rule.kind, rule: rule.id, key: key.key });
   }
   return needs;

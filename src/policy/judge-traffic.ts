@@ -33,7 +33,7 @@ export function judgeDestinations(rule: RuleOf<"destinations">, event: PolicyEve
 
 export function judgeCounted(rule: RuleOf<"concurrency" | "velocity">, event: PolicyEvent, counts: Counts | undefined): Firing {
   const key = counterKey(rule, event);
-  if (!key.ok) return { effect: "skip", detail: `Not judged: ${key.why}.` };
+  if (key.kind === "not_judged") return { effect: "skip", detail: `Not judged: ${key.why}.` };
   const count = counts?.[rule.id];
   if (count === undefined) return { effect: "skip", detail: "Not judged: its count was not read for this evaluation." };
   const [limit, what] =

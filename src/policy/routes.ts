@@ -119,7 +119,7 @@ export const adminPolicyRoutes = createRouter()
     putPolicyRoute,
     async (c) => {
       const result = await publishPolicy(c.env, c.req.valid("json"));
-      if (!result.ok) throw invalid("The policy", result.errors);
+      if (result.kind === "invalid") throw invalid("The policy", result.errors);
       noteChange(c, { action: "policy.published", target: `policies/${result.version}` });
       return c.json({ version: result.version, published_at: result.published_at }, 200);
     },

@@ -117,7 +117,9 @@ export function policyProblems(error: z.ZodError): PolicyProblem[] {
   });
 }
 
-export function validatePolicy(input: unknown): { ok: true; document: PolicyDocument } | { ok: false; errors: PolicyProblem[] } {
+export type PolicyValidation = { kind: "valid"; document: PolicyDocument } | { kind: "invalid"; errors: PolicyProblem[] };
+
+export function validatePolicy(input: unknown): PolicyValidation {
   const result = PolicyDocumentSchema.safeParse(input);
-  return result.success ? { ok: true, document: result.data } : { ok: false, errors: policyProblems(result.error) };
+  return result.success ? { kind: "valid", document: result.data } : { kind: "invalid", errors: policyProblems(result.error) };
 }

@@ -72,16 +72,16 @@ export type PolicyTestCase = PolicyTestFile["cases"][number];
  * Validates a test file. A union reports only that no option fitted, so the problems of an inline
  * policy document are asked of the document schema itself.
  */
-export function validateTestFile(input: unknown): { ok: true; file: PolicyTestFile } | { ok: false; errors: PolicyProblem[] } {
+export function validateTestFile(input: unknown): { kind: "valid"; file: PolicyTestFile } | { kind: "invalid"; errors: PolicyProblem[] } {
   const result = PolicyTestFileSchema.safeParse(input);
-  if (result.success) return { ok: true, file: result.data };
+  if (result.success) return { kind: "valid", file: result.data };
   const inlinePolicy = (input as { policy?: unknown } | null)?.policy;
   const errors = policyProblems(result.error).flatMap((problem) => {
     if (problem.path !== "policy" || typeof inlinePolicy !== "object" || inlinePolicy === null) return [problem];
     const validation = validatePolicy(inlinePolicy);
-    return validation.ok ? [problem] : validation.errors.map((error) => ({ ...error, path: error.path === "(root)" ? "policy" : `policy.${error.path}` }));
+    return validation.kind === "valid" ? [problem] : validation.errors.map((error) => ({ ...error, path: error.path === "(root)" ? "policy" : `policy.${error.path}` }));
   });
-  return { ok: false, errors };
+  return { kind: "invalid", errors };
 }
 
 export interface CaseResult {

@@ -24,6 +24,11 @@ export function assertCallId(callId: string): void {
  */
 export function segment(value: string): string {
   assertCallId(value);
+  return encodePathCharacters(value);
+}
+
+/** `segment()`'s encoding alone, for any text (the scrubber looks for credentials in the form they were sent). */
+export function encodePathCharacters(value: string): string {
   return value.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, encodeURIComponent);
 }
 
@@ -44,10 +49,42 @@ export function parseJson(body: string): unknown {
   }
 }
 
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** A field of a JSON object, if the body is one. */
 export function jsonField(body: string, field: string): unknown {
   const parsed = parseJson(body);
-  return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>)[field] : undefined;
+  return isJsonObject(parsed) ? parsed[field] : undefined;
+}
+
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** The documented success of the providers that answer a hangup with no content (204). */
+export function isEmptyBody(body: string): boolean {
+  return body.trim() === "";
+}
+
+/**
+ * Whether a body says the request failed, whatever its HTTP status (the contract's "What confirms a
+ * hangup"): an `error` that is set, a non-empty `errors` list, `success: false`, or a `status` of
+ * `false`, `"error"`, `"failed"` or `"failure"`. Every module vetoes its documented success with this, so
+ * a body that claims success and failure at once is never a hangup.
+ */
+export function saysFailure(body: string): boolean {
+  const parsed = parseJson(body);
+  if (!isJsonObject(parsed)) return false;
+  const { error, errors, success, status } = parsed;
+  return (
+    (error !== undefined && error !== null && error !== false) ||
+    (Array.isArray(errors) && errors.length > 0) ||
+    success === false ||
+    status === false ||
+    (typeof status === "string" && /^(error|fail(ed|ure)?)$/i.test(status))
+  );
 }
 
 export function retryAfterMs(headers: Headers): number | undefined {
@@ -61,10 +98,14 @@ export function retryAfterMs(headers: Headers): number | undefined {
 
 /**
  * What an HTTP status means when the provider's own body says nothing more specific: shared by every
- * provider so that 401, 429 and 5xx are read the same way everywhere.
+ * provider so that a 2xx without the documented success, 401, 429 and 5xx are read the same way everywhere.
  */
 export function readGenericFailure(answer: ProviderAnswer, code?: string): Reading {
   const { status } = answer;
+  if (isSuccessStatus(status)) {
+    // A 2xx that is not the provider's documented success (the module checked): it confirms nothing.
+    return { status: "failed", code, detail: `the provider answered HTTP ${status} without its documented success; the hangup is not confirmed`, retryable: false };
+  }
   if (status === 401 || status === 403) {
     return { status: "failed", code, detail: `the provider rejected the credentials (HTTP ${status})`, credentialsRejected: true, retryable: false };
   }

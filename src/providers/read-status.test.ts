@@ -97,6 +97,17 @@ describe("readStatus", () => {
     expect(ended.reading).toMatchObject({ providerCause: "bad [redacted]" });
   });
 
+  it.each([
+    ["in upper case", SECRET.toUpperCase()],
+    ["percent-encoded", encodeURIComponent(`${SECRET}/`)],
+    ["in base64", btoa(SECRET)],
+    ["in part", SECRET.slice(2, 12)],
+  ])("scrubs the credentials %s as well, as the hangup does (./scrub.ts)", async (_, form) => {
+    const echo = probe(() => ({ kind: "ended", cause: "unknown", endedBy: "unknown", providerCause: `bad ${form}`, endedAt: null, answeredAt: null, durationSeconds: null }));
+    const ended = await readStatus(echo.read, INPUT, answering(new Response("ended", { status: 200 })));
+    expect(ended.reading).toMatchObject({ providerCause: expect.stringMatching(/^bad \[redacted\]/) });
+  });
+
   it("refuses before sending anything: no call id, a scheme other than http(s), a header that cannot be sent", async () => {
     const { read } = probe();
     for (const input of [{ ...INPUT, callId: "" }, { ...INPUT, callId: ".." }, { ...INPUT, baseUrl: "ftp://provider.test" }]) {

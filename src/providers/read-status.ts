@@ -1,12 +1,13 @@
 /**
  * Sends one status read (reconciliation) to a provider and reads the answer: each step is one attempt with a
  * timeout, a redirect is never followed (no credential goes to another host, and a 3xx proves nothing), a
- * body is read only up to its cap, and every reading is scrubbed of the connection's credential values. No
+ * body is read only up to its cap, and every reading is scrubbed of every form of the connection's credentials. No
  * retry here: the call's reconciliation duty asks again later, paced and backed off, when the reading is a
  * retryable `error`. A request that cannot be built (no call id) throws before anything is sent.
  */
 import { Unsendable } from "../errors";
 import { providerWord } from "./lifecycle/bounds";
+import { scrubberFor, type Scrub } from "./scrub";
 import { DEFAULT_SEND_POLICY, readCappedBody } from "./send-hangup";
 import type { OutboundRequest, StatusInput, StatusRead, StatusReading } from "./types";
 
@@ -33,17 +34,8 @@ export interface StatusReadResult {
   steps: StatusReadStep[];
 }
 
-/** Credential values shorter than this are not scrubbed (they would match ordinary words). */
-const MIN_SCRUBBED_SECRET_CHARS = 6;
-
-function secretValues(credentials: unknown): string[] {
-  if (!credentials || typeof credentials !== "object") return [];
-  return Object.values(credentials).filter((v): v is string => typeof v === "string" && v.length >= MIN_SCRUBBED_SECRET_CHARS);
-}
-
-/** Every text a reading carries, with the connection's credential values replaced. */
-function scrub(reading: StatusReading, secrets: string[]): StatusReading {
-  const clean = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
+/** Every text a reading carries, with every form of the connection's credentials removed (./scrub.ts). */
+function scrubReading(reading: StatusReading, clean: Scrub): StatusReading {
   if (reading.kind === "error") return { ...reading, detail: clean(reading.detail) };
   // Cut again: "[redacted]" may be longer than what it replaced.
   if (reading.kind === "ended" && reading.providerCause !== null) return { ...reading, providerCause: providerWord(clean(reading.providerCause)) };
@@ -72,10 +64,10 @@ export async function readStatus<C>(read: StatusRead<C>, input: StatusInput<C>, 
   const fetcher = options.fetcher ?? ((request: Request) => fetch(request));
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_POLICY.attemptTimeoutMs;
-  const secrets = secretValues(input.credentials);
   // Build every request first: a call id that must not be sent is refused before the first step goes out.
   const requests = await Promise.all(read.steps.map((step) => step.buildRequest(input)));
   requests.forEach(assertSendable);
+  const clean = scrubberFor(input.credentials, requests[0]);
   const steps: StatusReadStep[] = [];
 
   for (const [index, step] of read.steps.entries()) {
@@ -95,7 +87,7 @@ export async function readStatus<C>(read: StatusRead<C>, input: StatusInput<C>, 
       reading = networkError(error, httpStatus);
     }
     steps.push({ step: index + 1, started_at: new Date(startedAt).toISOString(), duration_ms: now() - startedAt, http_status: httpStatus });
-    if (reading.kind !== "next") return { reading: scrub(reading, secrets), httpStatus, steps };
+    if (reading.kind !== "next") return { reading: scrubReading(reading, clean), httpStatus, steps };
   }
   // Only a last step that still says "next" gets here: the provider's own reading is missing a step.
   return { reading: { kind: "error", retryable: false, detail: "the status read ended without a reading" }, httpStatus: steps.at(-1)?.http_status ?? null, steps };

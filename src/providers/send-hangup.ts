@@ -2,12 +2,14 @@
  * Sends one hangup to a provider and reads the answer: a timeout on every attempt, retries only for
  * what may succeed next time (network errors, timeouts, 5xx, 429, or whatever the module marks
  * retryable), full-jitter exponential backoff honouring Retry-After, all inside a total time budget.
- * Rejected credentials are never retried. Redirects are never followed: a 3xx is a failed attempt, so no
+ * Rejected credentials are never retried. Nothing is sent that fails ./request-guard.ts (a URL that lost the
+ * call's path, a body naming another call). Redirects are never followed: a 3xx is a failed attempt, so no
  * credential ever goes to another host and no answer from elsewhere passes for a hangup. A body is read
  * only up to its cap and the rest cancelled. Every attempt is reported as it ends, for the call's record.
  */
-import { Unsendable } from "../errors";
 import type { OutcomeStatus } from "../http/schemas";
+import { assertSendable } from "./request-guard";
+import { scrubberFor, type Scrub } from "./scrub";
 import type { HangupInput, OutboundRequest, ProviderAdapter, Reading } from "./types";
 
 export interface SendPolicy {
@@ -31,9 +33,6 @@ export const MAX_PROVIDER_BODY_BYTES = 16 * 1024;
 
 /** A provider code longer than this is not a code; it is cut so the record stays small. */
 const MAX_CODE_CHARS = 64;
-
-/** Credential values shorter than this are not scrubbed (they would match ordinary words). */
-const MIN_SCRUBBED_SECRET_CHARS = 6;
 
 /** Less time than this left in the budget after a pause is not worth another attempt. */
 const MIN_USEFUL_ATTEMPT_MS = 100;
@@ -63,16 +62,6 @@ export interface SendOptions {
   random?: () => number;
   /** The clock the budget is measured with (tests pair it with `sleep`). */
   now?: () => number;
-}
-
-/**
- * A request that cannot be sent (a header value with a line break, a URL that does not parse) is a
- * fault of the request, not of the network: refuse it before the first attempt instead of retrying it.
- */
-function assertSendable(outbound: OutboundRequest): void {
-  const { protocol } = new URL(outbound.url);
-  if (protocol !== "https:" && protocol !== "http:") throw new Unsendable(`refusing to send a hangup over ${protocol}`);
-  new Headers(outbound.headers);
 }
 
 function toRequest(outbound: OutboundRequest, signal: AbortSignal): Request {
@@ -114,23 +103,14 @@ function redirectReading(status: number): Reading {
   };
 }
 
-/** Every string value of the credentials, for scrubbing. */
-function secretValues(credentials: unknown): string[] {
-  if (!credentials || typeof credentials !== "object") return [];
-  return Object.values(credentials).filter((v): v is string => typeof v === "string" && v.length >= MIN_SCRUBBED_SECRET_CHARS);
-}
-
 /**
- * A provider may echo what it was sent (a key in an error message, an account id in a code): whatever
- * its answer carried into the reading is scrubbed of the connection's credential values before it is
- * stored, logged or returned.
+ * A provider may echo what it was sent (a key in an error message, the Basic header in a code): whatever
+ * its answer carried into the reading is scrubbed of every form of the hangup's credentials (./scrub.ts)
+ * before it is stored, logged or returned.
  */
-function scrub(reading: Reading, secrets: string[]): Reading {
-  let { detail, code } = reading;
-  for (const secret of secrets) {
-    detail = detail.replaceAll(secret, "[redacted]");
-    code = code?.replaceAll(secret, "[redacted]");
-  }
+function scrubReading(reading: Reading, scrub: Scrub): Reading {
+  const detail = scrub(reading.detail);
+  let code = reading.code === undefined ? undefined : scrub(reading.code);
   if (code !== undefined && code.length > MAX_CODE_CHARS) code = code.slice(0, MAX_CODE_CHARS);
   return { ...reading, detail, ...(code !== undefined ? { code } : {}) };
 }
@@ -153,8 +133,10 @@ export async function sendHangup<C>(
   const now = options.now ?? Date.now;
   const fetcher = adapter.simulate ?? options.fetcher ?? ((r: Request) => fetch(r));
   const outbound = await adapter.buildRequest(input);
-  assertSendable(outbound);
-  const secrets = secretValues(input.credentials);
+  // A request that cannot be sent or that lost its call is a fault of the request, not of the network:
+  // refused before the first attempt, never retried.
+  assertSendable(outbound, adapter.address, input.callId);
+  const scrub = scrubberFor(input.credentials, outbound);
   const deadline = now() + policy.totalBudgetMs;
   const attempts: AttemptLog[] = [];
 
@@ -170,7 +152,7 @@ export async function sendHangup<C>(
         await response.body?.cancel();
         reading = redirectReading(response.status);
       } else {
-        reading = scrub(adapter.readResponse({ status: response.status, headers: response.headers, body: await readCappedBody(response) }), secrets);
+        reading = scrubReading(adapter.readResponse({ status: response.status, headers: response.headers, body: await readCappedBody(response) }), scrub);
       }
     } catch (error) {
       // An error after the status arrived means the body was cut short, not that nobody answered.

@@ -18,6 +18,8 @@ export interface HangupInput<C> {
   credentials: C;
   /** The connection's `base_url` or the provider's default, without a trailing slash. */
   baseUrl: string;
+  /** Whose hangup this is: the sandbox keeps its memory of ended calls apart per tenant and connection. */
+  scope: { tenant: string; connection: string };
 }
 
 export interface OutboundRequest {
@@ -48,10 +50,21 @@ export interface Reading {
   retryAfterMs?: number;
 }
 
+/**
+ * Where a module's request names the call, checked by ./request-guard.ts before anything is sent: the
+ * URL's path ends with `pathTail` of the call id as `segment()` encodes it, and, for providers whose body
+ * names the call, the JSON body's `bodyField` is exactly the call id.
+ */
+export interface CallAddress {
+  pathTail(encodedCallId: string): string;
+  bodyField?: string;
+}
+
 export interface ProviderAdapter<C = unknown> {
   readonly name: string;
   readonly credentials: z.ZodType<C>;
   readonly defaultBaseUrl: string;
+  readonly address: CallAddress;
   buildRequest(input: HangupInput<C>): OutboundRequest | Promise<OutboundRequest>;
   readResponse(answer: ProviderAnswer): Reading;
   /**

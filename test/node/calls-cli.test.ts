@@ -3,7 +3,7 @@
  * operator runs them: calls registered through the API reach the index by themselves, `calls list` prints
  * them as JSON when piped, and `calls stop` counts first (dry run), asks before it hangs up (in a terminal;
  * `--yes` for scripts; refused without either), then follows the job to its end, whose audit entry names
- * the key that ran it.
+ * the key that ran it (or cancels it on Ctrl-C).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -41,12 +41,17 @@ function cliEnv(): NodeJS.ProcessEnv {
   return { ...inherited, HANGUP_GATEWAY_URL: gateway.url, HANGUP_GATEWAY_KEY: key };
 }
 
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI; `interruptOn`: sends it Ctrl-C (SIGINT) once its stderr says this. */
+async function cli(args: string[], interruptOn?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: cliEnv() });
   let stdout = "";
   let stderr = "";
+  let interrupted = false;
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (interruptOn && !interrupted && stderr.includes(interruptOn)) interrupted = child.kill("SIGINT");
+  });
   child.stdin.end();
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   return { code, stdout, stderr };
@@ -117,6 +122,35 @@ describe("calls list and calls stop", () => {
     expect(audit.entries).toEqual([expect.objectContaining({ actor: `key:${keyId}`, action: "bulk.started", target: `bulk-hangups/${finished.id}` })]);
   });
 
+  it("lists by lifecycle state and cause (the stopped calls: ended, completed), with both columns in a terminal", async () => {
+    const args = ["calls", "list", "--flag", "cli", "--lifecycle-state", "ended", "--cause", "completed"];
+    const started = Date.now();
+    let listed: { call_id: string; lifecycle_state: string | null; cause: string | null }[] = [];
+    while (listed.length < ids.length) {
+      expect(Date.now() - started, "listed within 10 s").toBeLessThan(10_000);
+      const run = await cli(args);
+      expect(run.code, run.stderr).toBe(0);
+      listed = (JSON.parse(run.stdout) as { calls: typeof listed }).calls;
+    }
+    expect(listed.map((c) => [c.call_id, c.lifecycle_state, c.cause]).sort()).toEqual(ids.map((id) => [id, "ended", "completed"]));
+    const none = await cli(["calls", "list", "--flag", "cli", "--lifecycle-state", "answered"]);
+    expect(JSON.parse(none.stdout)).toEqual({ calls: [] });
+
+    const table = await inTerminal(args, "");
+    expect(table.code, table.output).toBe(0);
+    expect(table.output).toMatch(/CALL ID\s+CONNECTION\s+STATE\s+LIFECYCLE\s+CAUSE\s+HANGUP/);
+    for (const id of ids) expect(table.output).toMatch(new RegExp(`${id}\\s+sandbox\\s+ended\\s+ended\\s+completed\\s+terminated`));
+  });
+
+  it("refuses a cause or lifecycle state the gateway does not know, with its reason", async () => {
+    for (const [option, value, field] of [["--cause", "hung-up", "cause"], ["--lifecycle-state", "live", "lifecycle_state"]] as const) {
+      const run = await cli(["calls", "list", option, value]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain(field);
+    }
+  });
+
   it("in a terminal, shows the count and asks: anything but y stops nothing, y hangs them up", async () => {
     const tty = ["live-cli-tty-1", "live-cli-tty-2"];
     for (const call_id of tty) expect((await api("POST", "/v1/calls", key, { call_id, connection: "sandbox", flags: ["tty"] })).status).toBe(201);
@@ -145,6 +179,22 @@ describe("calls list and calls stop", () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/AT\s+TENANT\s+ACTOR\s+ACTION\s+TARGET\s+REQUEST ID/);
     expect(run.output).toMatch(new RegExp(`${TENANT}\\s+key:${keyId}\\s+bulk\\.started\\s+bulk-hangups/bh_`));
+  });
+
+  it("stop: Ctrl-C while following cancels the job", async () => {
+    for (const call_id of ["live-cli-cancel-1", "live-cli-cancel-2"]) {
+      expect((await api("POST", "/v1/calls", key, { call_id, connection: "sandbox", flags: ["cli-cancel"] })).status).toBe(201);
+    }
+    for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 200))) {
+      const listed = (await (await api("GET", "/v1/calls?flag=cli-cancel&state=live", key)).json()) as { calls: unknown[] };
+      if (listed.calls.length === 2) break;
+      expect(Date.now() - started, "listed within 10 s").toBeLessThan(10_000);
+    }
+    // The job runs for at least its final pass (10 s after acceptance), so the interrupt finds it running.
+    const run = await cli(["calls", "stop", "--connection", "sandbox", "--flag", "cli-cancel", "--yes"], "accepted");
+    expect(run.code, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ matched: 2, status: "cancelled" });
+    expect(run.stderr).toContain("cancelled");
   });
 
   it("refuses to stop everything without --all", async () => {

@@ -49,7 +49,8 @@ describe("key list, tenant disable, tenant enable", () => {
     const issued = await json(["key", "create", TENANT, "--name", "ops"]);
     const list = await cli(["key", "list", TENANT]);
     expect(list.code, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual({ keys: [{ id: issued.id, name: "ops", created_at: issued.created_at }] });
+    expect(issued.scopes).toEqual(expect.arrayContaining(["calls:hangup"]));
+    expect(JSON.parse(list.stdout)).toEqual({ keys: [{ id: issued.id, name: "ops", created_at: issued.created_at, scopes: issued.scopes }] });
     expect(list.stdout).not.toContain(issued.key as string);
 
     expect(await probe(issued.key as string)).toBe(404);

@@ -1,10 +1,13 @@
 /**
  * /console in a real browser against a real `wrangler dev`, used as an operator would: paste the tenant's
  * key, see its calls, hang one up and see it terminated, count a bulk stop before running it and follow
- * the job, ask the policy, read the tenant's recent changes; on a desktop and on a phone, by mouse and by keyboard. A key
+ * the job, ask the policy, read the tenant's recent changes; follow a call its provider's signed events told
+ * the gateway of (its lifecycle in the row, the lifecycle and timeline in its details, the list filtered by
+ * them); on a desktop and on a phone, by mouse and by keyboard. A key
  * with fewer scopes sees what it may not do disabled, naming the scope. The key stays in session storage; the page
  * reaches no host but the gateway and logs no error.
  */
+import { createHmac, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { ensureChromium, guardedPage, launchChromium, PHONE, type GuardedPage } from "./chromium";
@@ -15,6 +18,9 @@ const SETUP_TIMEOUT_MS = 600_000;
 const LIST_TIMEOUT_MS = 20_000;
 const TENANT = "console-acme";
 const CONNECTION = "sandbox";
+/** A Twilio connection that watches every call: its status callbacks register calls and move their lifecycle. */
+const TWILIO = "twilio-events";
+const TWILIO_AUTH = { account_sid: `AC${"0".repeat(32)}`, auth_token: "console-test-twilio-auth-token" };
 const POLICY = {
   rules: [
     { id: "emergency", kind: "protect", to_prefixes: ["+1911"] },
@@ -47,6 +53,44 @@ async function register(callId: string, details: { to?: string; flags?: string[]
   await ok(key, "POST", "/v1/calls", { call_id: callId, connection: CONNECTION, ...details });
 }
 
+/** A Twilio status callback about `callSid`, signed as Twilio signs it (URL + params sorted by name, HMAC-SHA1). */
+async function twilioEvent(callSid: string, status: string, at: number, extra: Record<string, string> = {}) {
+  const path = `/callbacks/${TENANT}/${TWILIO}`;
+  const params: Record<string, string> = {
+    AccountSid: TWILIO_AUTH.account_sid,
+    CallSid: callSid,
+    CallStatus: status,
+    From: "+14155550100",
+    To: "+442071838750",
+    Timestamp: new Date(at).toUTCString().replace("GMT", "+0000"),
+    ...extra,
+  };
+  const signed = gateway.url + path + Object.keys(params).sort().map((name) => name + params[name]).join("");
+  const res = await fetch(gateway.url + path, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": createHmac("sha1", TWILIO_AUTH.auth_token).update(signed).digest("base64") },
+    body: new URLSearchParams(params).toString(),
+  });
+  if (!res.ok) throw new Error(`Twilio callback ${status}: ${res.status} ${await res.text()}`);
+}
+
+const twilioSid = () => `CA${randomBytes(16).toString("hex")}`;
+/** The Twilio call ended through its events (read again on the phone). */
+const endedByEvents = twilioSid();
+
+/** The details view as the operator reads it: each term with its value. */
+async function details(page: Page): Promise<Record<string, string>> {
+  return page.evaluate<Record<string, string>>(`Object.fromEntries([...document.querySelectorAll("#details-list dt")].map((dt) => [dt.textContent, dt.nextElementSibling.textContent]))`);
+}
+
+/** What each timeline entry says, without its time. */
+async function timelineTexts(page: Page): Promise<string[]> {
+  return page
+    .getByRole("list", { name: "Timeline, oldest first" })
+    .locator("li")
+    .evaluateAll((items) => items.map((li) => (li.textContent ?? "").slice(li.querySelector("time")?.textContent?.length ?? 0).trim()));
+}
+
 function row(page: Page, callId: string) {
   return page.locator("#calls-body tr").filter({ has: page.locator("td.id", { hasText: new RegExp(`^${callId}$`) }) });
 }
@@ -57,6 +101,7 @@ beforeAll(async () => {
   const admin = gateway.adminToken;
   await ok(admin, "PUT", `/admin/tenants/${TENANT}`, { name: "Acme" });
   await ok(admin, "PUT", `/admin/tenants/${TENANT}/connections/${CONNECTION}`, { provider: "sandbox", credentials: {} });
+  await ok(admin, "PUT", `/admin/tenants/${TENANT}/connections/${TWILIO}`, { provider: "twilio", credentials: TWILIO_AUTH, watch: "all", reconcile: false });
   await ok(admin, "PUT", "/admin/policies", POLICY);
   ({ key, id: keyId } = await ok(admin, "POST", `/admin/tenants/${TENANT}/keys`, { name: "console test" }));
   await register("call-hang-me", { to: "+14155550100" });
@@ -176,6 +221,74 @@ describe("/console in Chromium", () => {
     await guarded.context.close();
   });
 
+  it("shows a call its provider's events told of: its lifecycle in the row, lifecycle and timeline in its details, the list filtered by them", async () => {
+    // Twilio tells of two calls the tenant never registered: one rang, was answered and ended; one is answered still.
+    const now = Date.now();
+    const answered = twilioSid();
+    await twilioEvent(endedByEvents, "initiated", now - 80_000);
+    await twilioEvent(endedByEvents, "ringing", now - 75_000);
+    await twilioEvent(endedByEvents, "in-progress", now - 67_000);
+    await twilioEvent(endedByEvents, "completed", now - 5_000, { CallDuration: "62", SipResponseCode: "200" });
+    await twilioEvent(answered, "in-progress", now - 30_000);
+
+    const guarded = await guardedPage(browser, gateway.url);
+    const { page, screenshot } = guarded;
+    await signIn(guarded, key);
+    await expect.poll(() => row(page, endedByEvents).locator("td.lifecycle").textContent(), { timeout: LIST_TIMEOUT_MS }).toBe("ended (completed)");
+    await expect.poll(() => row(page, answered).locator("td.lifecycle").textContent(), { timeout: LIST_TIMEOUT_MS }).toBe("answered");
+    expect(await row(page, answered).locator("td.state").textContent()).toBe("live");
+    // A call the console hung up earlier: ended, cut by the gateway.
+    expect(await row(page, "call-hang-me").locator("td.lifecycle").textContent()).toBe("ended (completed)");
+
+    // Its details: the lifecycle in words, then every state with its time, oldest first.
+    await page.getByRole("button", { name: `Details of call ${endedByEvents}` }).click();
+    await expect.poll(async () => (await details(page))["Lifecycle"], { timeout: LIST_TIMEOUT_MS }).toBe("ended");
+    expect(await details(page)).toMatchObject({
+      Connection: `${TWILIO} (twilio)`,
+      State: "ended",
+      Cause: "completed",
+      // Twilio's status callbacks do not say who hung up.
+      "Ended by": "unknown",
+      "End known from": "the provider's event",
+      "Provider cause": "200",
+      Duration: "1 min 02 s",
+      "Registered by": "the provider's event (the connection watches every call)",
+    });
+    const timeline = page.getByRole("list", { name: "Timeline, oldest first" });
+    expect(await timelineTexts(page)).toEqual(["Initiated", "Ringing", "Answered", "Ended (completed)"]);
+    const second = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+    expect(await timeline.locator("time").evaluateAll((times) => times.map((t) => t.getAttribute("datetime")))).toEqual(
+      [now - 80_000, now - 75_000, now - 67_000, now - 5_000].map(second),
+    );
+    await page.locator("#call-details").scrollIntoViewIfNeeded();
+    await screenshot("console-1280-lifecycle");
+
+    // A call hung up from the console: its round on the timeline, before the end it caused.
+    await page.getByRole("button", { name: "Details of call call-hang-me" }).click();
+    await expect.poll(async () => (await details(page))["Ended by"], { timeout: LIST_TIMEOUT_MS }).toBe("gateway");
+    expect(await details(page)).toMatchObject({ Cause: "completed", "End known from": "this gateway's hangup", "Registered by": "the tenant (POST /v1/calls)" });
+    expect(await timelineTexts(page)).toEqual(["Initiated", "Hangup #1 asked by api, “operator console”: terminated", "Ended (completed)"]);
+
+    // The list by lifecycle: only the call still answered; by cause: the calls that ended completed.
+    await page.getByLabel("Lifecycle").selectOption("answered");
+    await expect.poll(() => page.locator("#calls-body td.lifecycle").allTextContents(), { timeout: LIST_TIMEOUT_MS }).toEqual(["answered"]);
+    expect(await row(page, answered).count()).toBe(1);
+    await page.getByLabel("Cause").selectOption("busy");
+    await expect.poll(() => page.locator("#calls-empty").isVisible(), { timeout: LIST_TIMEOUT_MS }).toBe(true);
+    expect(await page.locator("#calls-empty").textContent()).toBe("No calls match these filters.");
+    await page.getByLabel("Lifecycle").selectOption("");
+    await page.getByLabel("Cause").selectOption("completed");
+    await expect.poll(() => row(page, endedByEvents).count(), { timeout: LIST_TIMEOUT_MS }).toBe(1);
+    expect(await row(page, "call-hang-me").count()).toBe(1);
+    expect(await row(page, answered).count()).toBe(0);
+    expect(new Set(await page.locator("#calls-body td.lifecycle").allTextContents())).toEqual(new Set(["ended (completed)"]));
+    await screenshot("console-1280-filtered");
+
+    expect(guarded.foreignRequests).toEqual([]);
+    expect(guarded.errors).toEqual([]);
+    await guarded.context.close();
+  });
+
   it("shows what a read-only key may not do disabled, naming the scope it needs", async () => {
     const { key: reader } = await ok(gateway.adminToken, "POST", `/admin/tenants/${TENANT}/keys`, { name: "read only", scopes: ["calls:read"] });
     const guarded = await guardedPage(browser, gateway.url);
@@ -222,6 +335,14 @@ describe("/console in Chromium", () => {
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "hidden" });
     expect((await ok(key, "GET", `/v1/calls/call-emergency?connection=${CONNECTION}`)).hangup).toBeNull();
+
+    // A call's lifecycle and timeline read on the phone too, from the keyboard, within its width.
+    await page.getByRole("button", { name: `Details of call ${endedByEvents}` }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(async () => (await details(page))["Cause"], { timeout: LIST_TIMEOUT_MS }).toBe("completed");
+    expect(await page.getByRole("list", { name: "Timeline, oldest first" }).locator("li").count()).toBe(4);
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
+    await screenshot("console-390-lifecycle");
 
     // Every control a person can reach has a name a screen reader can say.
     const unnamed = await page.evaluate<string[]>(`[...document.querySelectorAll("button, input, select, textarea, a[href]")]

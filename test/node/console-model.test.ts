@@ -2,13 +2,17 @@
 import { describe, expect, it } from "vitest";
 import {
   bulkRequest,
+  callTimeline,
   decidedBy,
   decidedByRecord,
   describeAuditEntry,
   describeDecision,
   describeJob,
+  describeLifecycle,
   elapsed,
   formatDuration,
+  lifecycleText,
+  listFilters,
   orderCalls,
   problemMessage,
   scopeNote,
@@ -129,10 +133,12 @@ describe("describeDecision and describeJob", () => {
 
   it("puts a job's progress in words", () => {
     expect(describeJob({ matched: 3, done: 2, protected: 1, status: "running", outcomes: { terminated: 1, already_ended: 1, not_found: 0, failed: 0 } })).toBe(
-      "Running: 2 of 3 calls done (1 terminated, 1 already ended); 1 protected, skipped.",
+      "Running: 2 of 3 calls done (1 terminated, 1 already ended); 1 protected, left alone.",
     );
     const retrying = { matched: 2, done: 2, protected: 0, status: "running", outcomes: { terminated: 1, already_ended: 0, not_found: 0, failed: 1 }, retry_at: "2026-05-01T10:02:30.000Z" };
-    expect(describeJob(retrying)).toBe("Running: 2 of 2 calls done (1 terminated, 1 failed); 0 protected, skipped. Failed ones are tried again at 2026-05-01T10:02:30.000Z.");
+    expect(describeJob(retrying)).toBe("Running: 2 of 2 calls done (1 terminated, 1 failed); 0 protected, left alone. Failed ones are tried again at 2026-05-01T10:02:30.000Z.");
+    const cancelled = { matched: 5, done: 3, skipped: 1, protected: 0, status: "cancelled", outcomes: { terminated: 2, already_ended: 0, not_found: 0, failed: 0 }, retry_at: null };
+    expect(describeJob(cancelled)).toBe("Cancelled: 3 of 5 calls done (2 terminated, 1 skipped); 0 protected, left alone.");
   });
 });
 
@@ -154,5 +160,128 @@ describe("scopes and the audit trail", () => {
       target: "bulk-hangups/bh_1 — “fraud sweep”",
     });
     expect(describeAuditEntry({ at: "2026-05-01T02:10:00.000Z", actor: "admin", action: "key.created", target: "tenants/acme/keys/k1" }).who).toBe("operator");
+  });
+});
+
+describe("a call's lifecycle", () => {
+  const at = (s: number) => new Date(Date.parse("2026-05-01T10:00:00.000Z") + s * 1000).toISOString();
+  const lifecycle = {
+    state: "ended",
+    started_at: at(0),
+    answered_at: at(8),
+    ended_at: at(75),
+    duration_seconds: 67,
+    cause: "no_answer",
+    ended_by: "callee",
+    provider_cause: "NO_ANSWER",
+    source: "callback",
+    timeline: [
+      { state: "initiated", at: at(0) },
+      { state: "ringing", at: at(2) },
+      { state: "answered", at: at(8) },
+      { state: "ended", at: at(75) },
+    ],
+  };
+
+  it("shows the state in the row, and once ended its cause; an entry indexed before the lifecycle shows a dash", () => {
+    expect(lifecycleText(entry("a", { lifecycle_state: "ringing", cause: null }))).toBe("ringing");
+    expect(lifecycleText(entry("a", { state: "ended", lifecycle_state: "ended", cause: "no_answer" }))).toBe("ended (no answer)");
+    expect(lifecycleText(entry("a", { state: "ended", lifecycle_state: "ended", cause: null }))).toBe("ended");
+    expect(lifecycleText(entry("a", { lifecycle_state: null }))).toBe("—");
+    expect(lifecycleText(entry("a"))).toBe("—");
+  });
+
+  it("filters the list by connection, lifecycle state and cause, as GET /v1/calls names them", () => {
+    expect(listFilters({ connection: " main ", lifecycleState: "ended", cause: "busy" })).toEqual({ connection: "main", lifecycle_state: "ended", cause: "busy" });
+    expect(listFilters({ connection: " ", lifecycleState: "", cause: "" })).toEqual({});
+  });
+
+  it("describes the end: cause, who ended it, how the gateway knows, the provider's words, how long it was answered, who registered it", () => {
+    expect(describeLifecycle({ lifecycle, registration: { source: "provider_event" } })).toEqual([
+      ["Lifecycle", "ended"],
+      ["Cause", "no answer"],
+      ["Ended by", "callee"],
+      ["End known from", "the provider's event"],
+      ["Provider cause", "NO_ANSWER"],
+      ["Duration", "1 min 07 s"],
+      ["Registered by", "the provider's event (the connection watches every call)"],
+    ]);
+    const cut = { ...lifecycle, duration_seconds: null, cause: "completed", ended_by: "gateway", provider_cause: null, source: "hangup" };
+    expect(describeLifecycle({ lifecycle: cut, registration: null })).toEqual([
+      ["Lifecycle", "ended"],
+      ["Cause", "completed"],
+      ["Ended by", "gateway"],
+      ["End known from", "this gateway's hangup"],
+      ["Duration", "never answered"],
+      ["Registered by", "not registered (only hung up)"],
+    ]);
+  });
+
+  it("says only the state of a call still going, and who registered it", () => {
+    const live = { ...lifecycle, state: "answered", ended_at: null, duration_seconds: null, cause: null, ended_by: null, provider_cause: null, source: null };
+    expect(describeLifecycle({ lifecycle: live, registration: { source: "api" } })).toEqual([
+      ["Lifecycle", "answered"],
+      ["Registered by", "the tenant (POST /v1/calls)"],
+    ]);
+  });
+
+  it("puts states, hangup rounds and status reads on one timeline, oldest first, whatever order the record lists them in", () => {
+    const record = {
+      lifecycle: { ...lifecycle, cause: "completed", timeline: [{ state: "initiated", at: at(0) }, { state: "answered", at: at(8) }, { state: "ended", at: at(130) }] },
+      rounds: [
+        { n: 2, source: "policy", reason: "policy:max", requested_at: at(129), outcome: { status: "terminated" } },
+        { n: 1, source: "api", reason: null, requested_at: at(40), outcome: { status: "failed" } },
+      ],
+      reconciliations: [
+        { at: at(100), http_status: 200, said: "live" },
+        { at: at(60), http_status: null, said: "error" },
+      ],
+    };
+    expect(callTimeline(record)).toEqual([
+      { at: at(0), kind: "state", text: "Initiated" },
+      { at: at(8), kind: "state", text: "Answered" },
+      { at: at(40), kind: "hangup", text: "Hangup #1 asked by api: failed" },
+      { at: at(60), kind: "reconcile", text: "Status read at the provider: no answer (tried again later)" },
+      { at: at(100), kind: "reconcile", text: "Status read at the provider: still live (HTTP 200)" },
+      { at: at(129), kind: "hangup", text: "Hangup #2 asked by policy, “policy:max”: terminated" },
+      { at: at(130), kind: "state", text: "Ended (completed)" },
+    ]);
+  });
+
+  it("at one instant keeps the order of a call's life: its start, what the gateway did, then the state that followed", () => {
+    const record = {
+      lifecycle: { ...lifecycle, cause: "unknown", timeline: [{ state: "initiated", at: at(0) }, { state: "ended", at: at(5) }] },
+      rounds: [{ n: 1, source: "policy", reason: "policy:fraud", requested_at: at(0), outcome: null }],
+      reconciliations: [{ at: at(5), http_status: 404, said: "unknown" }],
+    };
+    expect(callTimeline(record).map((item) => item.text)).toEqual([
+      "Initiated",
+      "Hangup #1 asked by policy, “policy:fraud”: in flight",
+      "Status read at the provider: does not know the call (HTTP 404)",
+      "Ended (unknown)",
+    ]);
+  });
+
+  it("keeps the states in the order of the call's life, the start at the call's start, even when the gateway learned of it later", () => {
+    // Registered from a provider's event that arrived late: the first step is when the gateway heard, the start is the provider's.
+    const record = {
+      lifecycle: { ...lifecycle, started_at: at(0), timeline: [{ state: "initiated", at: at(90) }, { state: "ringing", at: at(2) }, { state: "ended", at: at(80) }] },
+      rounds: [],
+      reconciliations: [{ at: at(85), http_status: 200, said: "ended" }],
+    };
+    expect(callTimeline(record)).toEqual([
+      { at: at(0), kind: "state", text: "Initiated" },
+      { at: at(2), kind: "state", text: "Ringing" },
+      { at: at(80), kind: "state", text: "Ended (no answer)" },
+      { at: at(85), kind: "reconcile", text: "Status read at the provider: ended (HTTP 200)" },
+    ]);
+    // Steps out of time order stay in the order of the life; what the gateway did goes where its time says.
+    const skewed = { lifecycle: { ...record.lifecycle, started_at: null, timeline: [{ state: "initiated", at: at(90) }, { state: "ringing", at: at(2) }] }, reconciliations: [{ at: at(50), http_status: 200, said: "live" }] };
+    expect(callTimeline(skewed).map((item) => item.text)).toEqual(["Status read at the provider: still live (HTTP 200)", "Initiated", "Ringing"]);
+  });
+
+  it("reads a record without a lifecycle, rounds or reads as an empty timeline", () => {
+    expect(callTimeline({})).toEqual([]);
+    expect(describeLifecycle({})).toEqual([["Registered by", "not registered (only hung up)"]]);
   });
 });

@@ -21,7 +21,7 @@ const STARTED_TIMEOUT_MS = 150_000;
 const WATCH_AFTER_READY_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 /** What `npm start` needs of the repository; node_modules is linked, not copied. */
-const COPIED = ["package.json", "tsconfig.json", "wrangler.toml", "worker-configuration.d.ts", "src", "scripts", "public", "policies"];
+const COPIED = ["package.json", "tsconfig.json", "wrangler.toml", "worker-configuration.d.ts", "src", "scripts", "public", "policies", "migrations"];
 
 let dir = "";
 let child: ChildProcess | undefined;

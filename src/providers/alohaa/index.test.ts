@@ -5,12 +5,12 @@ import { getProvider } from "../registry";
 import { sendHangup } from "../send-hangup";
 import { ALOHAA_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider, uniqueCallId } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { api_key: "metro-secret-key" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof alohaa.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: alohaa.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: alohaa.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 function failure(code: number | string, reason = "whatever the provider says") {
@@ -49,8 +49,30 @@ describe("alohaa: building the request", () => {
   });
 });
 
+describe("alohaa: what confirms a hangup (the table in src/providers/README.md)", () => {
+  confirmationTable(alohaa, [
+    { answer: "200 {success: true, response}", status: 200, body: { success: true, response: { call_id: "c1" } }, reads: { status: "terminated" } },
+    { answer: "201 {success: true}", status: 201, body: { success: true }, reads: { status: "terminated" } },
+    { answer: "200 {success: true} beside an error", status: 200, body: { success: true, error: { code: 1000, reason: "failed" } }, reads: { status: "failed", retryable: false } },
+    { answer: '200 {success: true, status: "error"}', status: 200, body: { success: true, status: "error" }, reads: { status: "failed", retryable: false } },
+    { answer: "200 success:false 1040", status: 200, body: failure(1040), reads: { status: "already_ended", code: "1040" } },
+    { answer: "200 success:false 1002", status: 200, body: failure(1002), reads: { status: "failed", credentialsRejected: true } },
+    { answer: "200 success:false 1000", status: 200, body: failure(1000), reads: { status: "failed", retryable: true } },
+    { answer: "200 success:false 1009", status: 200, body: failure(1009), reads: { status: "failed", retryable: false } },
+    { answer: "200 success:false, another code", status: 200, body: failure(1234), reads: { status: "failed", code: "1234", retryable: false } },
+    { answer: "200 success:false without a code", status: 200, body: { success: false }, reads: { status: "failed", retryable: false } },
+    { answer: "200 {} (no success field)", status: 200, body: {}, reads: { status: "failed", retryable: false, detail: expect.stringContaining("not confirmed") } },
+    { answer: '200 {success: "true"} (not the boolean)', status: 200, body: { success: "true" }, reads: { status: "failed", retryable: false } },
+    { answer: "200 [] (no object)", status: 200, body: [], reads: { status: "failed", retryable: false } },
+    { answer: "200 empty", status: 200, body: "", reads: { status: "failed", retryable: false } },
+    { answer: "200 text", status: 200, body: "<html>ok</html>", reads: { status: "failed", retryable: false } },
+    { answer: "500 {success: true} (not a 2xx)", status: 500, body: { success: true }, reads: { status: "failed", retryable: true } },
+    { answer: "401 {success: true} (not a 2xx)", status: 401, body: { success: true }, reads: { status: "failed", credentialsRejected: true } },
+  ]);
+});
+
 describe("alohaa: reading the answer", () => {
-  it("success:true is a hangup, whatever the status", () => {
+  it("success:true under a 2xx is a hangup", () => {
     const body = { success: true, response: { call_id: "e1ffd143" } };
     expect(alohaa.readResponse(answerOf(200, body))).toMatchObject({ status: "terminated" });
     expect(alohaa.readResponse(answerOf(201, body))).toMatchObject({ status: "terminated" });

@@ -1,13 +1,14 @@
 /**
  * Alohaa (number masking) — `POST {base}/v1/external/call/hangup` with the key in `x-metro-api-key` and
  * JSON `{ "call_id" }`. Its document shows only bodies, never an HTTP status: `{"success":true,...}` or
- * `{"success":false,"error":{"code":1040,"reason":...}}`. So the body decides whatever the status, and the
- * status is read only when the body is not that JSON. 1040 ("no active call running with the referenced
+ * `{"success":false,"error":{"code":1040,"reason":...}}`. So an error body decides whatever the status, and
+ * the status is read only when the body is not that JSON; `success: true` is a hangup only under a 2xx and
+ * with no error beside it. 1040 ("no active call running with the referenced
  * call_id"; its sample says "Call details not found") is one code for a call that ended and one never
  * known: read as `already_ended`, as the contract lists it.
  */
 import { z } from "zod";
-import { assertCallId, joinUrl, parseJson, readGenericFailure, retryAfterMs } from "../http";
+import { assertCallId, isJsonObject, isSuccessStatus, joinUrl, parseJson, readGenericFailure, retryAfterMs, saysFailure } from "../http";
 import type { ProviderAdapter, Reading } from "../types";
 
 const credentials = z.object({
@@ -27,24 +28,27 @@ type AlohaaBody = { success: true } | { success: false; code: string | undefined
 /** The documented envelope, if the body is one; the error code as text, whether sent as 1040 or "1040". */
 function readEnvelope(body: string): AlohaaBody | undefined {
   const parsed = parseJson(body);
-  if (!parsed || typeof parsed !== "object") return undefined;
-  const { success, error } = parsed as { success?: unknown; error?: unknown };
+  if (!isJsonObject(parsed)) return undefined;
+  const { success, error } = parsed;
   if (success === true) return { success: true };
   if (success !== false) return undefined;
   const code = error && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
   return { success: false, code: typeof code === "number" || typeof code === "string" ? String(code) : undefined };
 }
 
+const HANGUP_PATH = "/v1/external/call/hangup";
+
 export const alohaa: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "alohaa",
   credentials,
   defaultBaseUrl: "https://incoming-call.alohaa.ai",
+  address: { pathTail: () => HANGUP_PATH, bodyField: "call_id" },
 
   buildRequest({ callId, credentials: { api_key }, baseUrl }) {
     assertCallId(callId);
     return {
       method: "POST",
-      url: joinUrl(baseUrl, "/v1/external/call/hangup"),
+      url: joinUrl(baseUrl, HANGUP_PATH),
       headers: { "x-metro-api-key": api_key, "content-type": "application/json" },
       body: JSON.stringify({ call_id: callId }),
     };
@@ -52,13 +56,12 @@ export const alohaa: ProviderAdapter<z.infer<typeof credentials>> = {
 
   readResponse(answer) {
     const envelope = readEnvelope(answer.body);
-    if (envelope?.success === true) return { status: "terminated", detail: "Alohaa hung up the call" };
-    if (envelope === undefined) {
-      if (answer.status >= 200 && answer.status < 300) {
-        return { status: "failed", detail: `Alohaa answered HTTP ${answer.status} without its JSON envelope; the hangup is not confirmed`, retryable: false };
-      }
+    if (envelope?.success === true) {
+      // Its documented success, under a 2xx and with nothing in it saying otherwise, is the only hangup.
+      if (isSuccessStatus(answer.status) && !saysFailure(answer.body)) return { status: "terminated", detail: "Alohaa hung up the call" };
       return readGenericFailure(answer);
     }
+    if (envelope === undefined) return readGenericFailure(answer);
     const { code } = envelope;
     const known = code === undefined ? undefined : ERROR_READINGS.get(code);
     if (known) return known.retryable ? { ...known, code, retryAfterMs: retryAfterMs(answer.headers) } : { ...known, code };

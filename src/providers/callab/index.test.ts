@@ -5,13 +5,13 @@ import { getProvider } from "../registry";
 import { sendHangup } from "../send-hangup";
 import { CALLAB_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { api_key: "callab-secret-key" };
 const ENVELOPE = { status: "success", message: "Call ended", data: { call_id: "550e8400-e29b-41d4-a716-446655440000" } };
 
 function input(callId: string, overrides: Partial<Parameters<typeof callab.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: callab.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: callab.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 describe("callab: building the request", () => {
@@ -48,6 +48,24 @@ describe("callab: building the request", () => {
     expect(callab.credentials.safeParse({}).error?.issues.map((i) => i.path.join("."))).toEqual(["api_key"]);
     expect(callab.credentials.safeParse({ ...CREDENTIALS, jwt: "x" }).success).toBe(false);
   });
+});
+
+describe("callab: what confirms a hangup (the table in src/providers/README.md)", () => {
+  confirmationTable(callab, [
+    { answer: '200 {status: "success", message, data}', status: 200, body: ENVELOPE, reads: { status: "terminated" } },
+    { answer: '200 {status: "Success"}', status: 200, body: { status: "Success", message: "ok" }, reads: { status: "terminated" } },
+    { answer: "200 {status: true, data}", status: 200, body: { status: true, data: {} }, reads: { status: "terminated" } },
+    { answer: "200 empty", status: 200, body: "", reads: { status: "not_found", detail: expect.stringContaining("did not confirm") } },
+    { answer: '200 {status: "error", message}', status: 200, body: { status: "error", message: "Call not found" }, reads: { status: "failed", retryable: false } },
+    { answer: "200 {status: false, message}", status: 200, body: { status: false, message: "Call not found" }, reads: { status: "failed", retryable: false } },
+    { answer: '200 {error: "…"}', status: 200, body: { error: "call_not_active" }, reads: { status: "failed", code: "call_not_active", retryable: false } },
+    { answer: '200 {status: "success"} beside an error', status: 200, body: { status: "success", error: { code: 1 } }, reads: { status: "failed", retryable: false } },
+    { answer: "200 {} (no status)", status: 200, body: {}, reads: { status: "failed", retryable: false, detail: expect.stringContaining("not confirmed") } },
+    { answer: '200 {status: "pending"}', status: 200, body: { status: "pending" }, reads: { status: "failed", retryable: false } },
+    { answer: '200 {status: ["success"]} (not a word)', status: 200, body: { status: ["success"] }, reads: { status: "failed", retryable: false } },
+    { answer: "200 []", status: 200, body: [], reads: { status: "failed", retryable: false } },
+    { answer: "200 text", status: 200, body: "<html>login</html>", reads: { status: "failed", retryable: false } },
+  ]);
 });
 
 describe("callab: reading the answer", () => {

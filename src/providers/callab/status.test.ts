@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
 import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
-import { QUICK_RETRIES, answerOf, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, operationId } from "../testing/kit";
 import { callab } from ".";
 import { CALLAB_FAKE_AUTH } from "./fake";
 import { callabStatusRead } from "./status";
@@ -60,7 +60,7 @@ describe("callab status: against the fake provider", () => {
   it("a live call is live; once ended it reads completed with its disconnect reason", async () => {
     const target = input();
     expect((await readStatus(callabStatusRead, target)).reading).toEqual({ kind: "live" });
-    await sendHangup(callab, { ...target, operationId: operationId() }, QUICK_RETRIES);
+    await sendHangup(callab, { ...target, operationId: operationId(), scope: TEST_SCOPE }, QUICK_RETRIES);
     expect((await readStatus(callabStatusRead, target)).reading).toMatchObject({ kind: "ended", cause: "completed", providerCause: "Ended Via API call" });
     const [request] = (await providerRequests(target.callId)).filter((r) => r.method === "GET");
     expect(request).toMatchObject({ path: `/v1/calls/${target.callId}`, headers: { authorization: `Bearer ${CALLAB_FAKE_AUTH.api_key}` } });

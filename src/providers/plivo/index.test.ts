@@ -5,12 +5,12 @@ import { getProvider } from "../registry";
 import { sendHangup } from "../send-hangup";
 import { PLIVO_FAKE_AUTH } from "./fake";
 import { allProviderRequests, fakeProviderUrl, providerRequests, scriptProvider, uniqueCallId } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { auth_id: "MAXXXXXXXXXXXXXXXXXX", auth_token: "secret-token" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof plivo.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: plivo.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: plivo.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 describe("plivo: building the request", () => {
@@ -45,6 +45,19 @@ describe("plivo: building the request", () => {
     expect(plivo.credentials.safeParse({ ...CREDENTIALS, extra: "x" }).success).toBe(false);
     expect(plivo.credentials.safeParse({ auth_id: "", auth_token: "t" }).success).toBe(false);
   });
+});
+
+describe("plivo: what confirms a hangup (the table in src/providers/README.md)", () => {
+  confirmationTable(plivo, [
+    { answer: "204 no body", status: 204, reads: { status: "terminated" } },
+    { answer: "200 empty body", status: 200, body: "", reads: { status: "terminated" } },
+    { answer: '200 {"error":"not found"}', status: 200, body: { api_id: "x", error: "not found" }, reads: { status: "failed", code: "not found", retryable: false } },
+    { answer: "200 another error", status: 200, body: { api_id: "x", error: "invalid call uuid" }, reads: { status: "failed", code: "invalid call uuid", retryable: false } },
+    { answer: '200 {status: false}', status: 200, body: { status: false }, reads: { status: "failed", retryable: false } },
+    { answer: "200 {api_id, message} (a body where none is documented)", status: 200, body: { api_id: "x", message: "call hung up" }, reads: { status: "failed", retryable: false, detail: expect.stringContaining("not confirmed") } },
+    { answer: "200 []", status: 200, body: [], reads: { status: "failed", retryable: false } },
+    { answer: "200 text", status: 200, body: "<html>login</html>", reads: { status: "failed", retryable: false } },
+  ]);
 });
 
 describe("plivo: reading the answer", () => {

@@ -14,6 +14,7 @@ import { plivo } from ".";
 import { plivoCallbacks, plivoSigningString } from "./callbacks";
 import { PLIVO_FAKE_AUTH } from "./fake";
 import { plivoStatusRead } from "./status";
+import { TEST_SCOPE } from "../testing/kit";
 
 const require = createRequire(import.meta.url);
 let peer: Peer;
@@ -40,7 +41,7 @@ describe("plivo: the gateway's hangup reads as the SDK's", () => {
     await expect(new Client(PLIVO_FAKE_AUTH.auth_id, PLIVO_FAKE_AUTH.auth_token).calls.hangup(sdkCall)).resolves.toBe(true);
 
     const gatewayCall = oddCallId("gw");
-    const result = await sendHangup(plivo, { callId: gatewayCall, operationId: "op-1", credentials: PLIVO_FAKE_AUTH, baseUrl: peer.fake.url });
+    const result = await sendHangup(plivo, { callId: gatewayCall, operationId: "op-1", credentials: PLIVO_FAKE_AUTH, baseUrl: peer.fake.url, scope: TEST_SCOPE });
     expect(result.reading.status).toBe("terminated");
 
     const sdk = wireView(await peer.requestFor(sdkCall));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fakeProviderUrl, providerRequests, scriptProvider, uniqueCallId } from "../../../test/helpers";
 import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
-import { QUICK_RETRIES, answerOf, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, operationId } from "../testing/kit";
 import { plivo } from ".";
 import { PLIVO_FAKE_AUTH } from "./fake";
 import { plivoStatusRead } from "./status";
@@ -99,7 +99,7 @@ describe("plivo status: against the fake provider", () => {
   it("a live call is live after one request; once hung up, the second step reads the detail record", async () => {
     const call = input();
     expect(await readStatus(plivoStatusRead, call)).toMatchObject({ reading: { kind: "live" }, httpStatus: 200, steps: [{ step: 1, http_status: 200 }] });
-    await sendHangup(plivo, { ...call, operationId: operationId() }, QUICK_RETRIES);
+    await sendHangup(plivo, { ...call, operationId: operationId(), scope: TEST_SCOPE }, QUICK_RETRIES);
     const after = await readStatus(plivoStatusRead, call);
     expect(after).toMatchObject({
       reading: { kind: "ended", cause: "completed", endedBy: "unknown", providerCause: "Normal Hangup", durationSeconds: 30 },

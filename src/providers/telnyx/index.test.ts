@@ -5,12 +5,12 @@ import { sendHangup } from "../send-hangup";
 import { telnyx } from ".";
 import { TELNYX_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { api_key: "KEY0123SECRET" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof telnyx.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: telnyx.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: telnyx.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 /** Call control ids look like `v3:…` — the colon is percent-encoded into the path. */
@@ -55,6 +55,20 @@ describe("telnyx: building the request", () => {
     expect(telnyx.credentials.safeParse({}).error?.issues.map((i) => i.path.join("."))).toEqual(["api_key"]);
     expect(telnyx.credentials.safeParse({ ...CREDENTIALS, connection_id: "1" }).success).toBe(false);
   });
+});
+
+describe("telnyx: what confirms a hangup (the table in src/providers/README.md)", () => {
+  confirmationTable(telnyx, [
+    { answer: '200 {data: {result: "ok"}}', status: 200, body: { data: { result: "ok" } }, reads: { status: "terminated" } },
+    { answer: "200 errors with 90018", status: 200, body: telnyxError("90018", "Call has already ended"), reads: { status: "already_ended", code: "90018" } },
+    { answer: "200 errors, another code", status: 200, body: telnyxError("90015", "Invalid call control id"), reads: { status: "failed", code: "90015", retryable: false } },
+    { answer: '200 {data: {result: "ok"}} beside errors', status: 200, body: { data: { result: "ok" }, ...telnyxError("10005", "x") }, reads: { status: "failed", code: "10005", retryable: false } },
+    { answer: '200 {data: {result: "failed"}}', status: 200, body: { data: { result: "failed" } }, reads: { status: "failed", retryable: false } },
+    { answer: "200 {data: {}}", status: 200, body: { data: {} }, reads: { status: "failed", retryable: false, detail: expect.stringContaining("not confirmed") } },
+    { answer: "200 empty", status: 200, body: "", reads: { status: "failed", retryable: false } },
+    { answer: "200 []", status: 200, body: [], reads: { status: "failed", retryable: false } },
+    { answer: "200 text", status: 200, body: "ok", reads: { status: "failed", retryable: false } },
+  ]);
 });
 
 describe("telnyx: reading the answer", () => {

@@ -3,11 +3,12 @@
  * `Authorization: Bearer` and JSON `{ "command_id" }`. Telnyx ignores a command whose `command_id` it has
  * already seen for the same call, so the id is the hangup's operation id: a retry after a lost answer,
  * even from another instance, cannot act twice. `client_state` is not sent: it would replace the state
- * the customer's own application keeps on the call's webhooks. 200 is a hangup; errors are
- * `{ "errors": [{ "code", "title", "detail" }] }`, where 90018 (call already ended) decides whatever the status.
+ * the customer's own application keeps on the call's webhooks. A 2xx with `{"data":{"result":"ok"}}` is a
+ * hangup, any other 2xx confirms nothing; errors are `{ "errors": [{ "code", "title", "detail" }] }`, where
+ * 90018 (call already ended) decides whatever the status.
  */
 import { z } from "zod";
-import { joinUrl, jsonField, readGenericFailure, segment } from "../http";
+import { isJsonObject, isSuccessStatus, joinUrl, jsonField, readGenericFailure, saysFailure, segment } from "../http";
 import type { ProviderAdapter } from "../types";
 import { base64Bytes } from "./callbacks";
 import { telnyxStatusRead } from "./status";
@@ -34,23 +35,32 @@ function errorCodes(body: string): string[] {
   });
 }
 
+/** Its documented success: `{"data":{"result":"ok"}}`, with no error beside it. */
+function confirmsCommand(body: string): boolean {
+  const data = jsonField(body, "data");
+  return isJsonObject(data) && data.result === "ok" && !saysFailure(body);
+}
+
+const callPath = (encodedCallId: string) => `/v2/calls/${encodedCallId}/actions/hangup`;
+
 export const telnyx: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "telnyx",
   credentials,
   defaultBaseUrl: "https://api.telnyx.com",
   status: telnyxStatusRead,
+  address: { pathTail: callPath },
 
   buildRequest({ callId, operationId, credentials: { api_key }, baseUrl }) {
     return {
       method: "POST",
-      url: joinUrl(baseUrl, `/v2/calls/${segment(callId)}/actions/hangup`),
+      url: joinUrl(baseUrl, callPath(segment(callId))),
       headers: { authorization: `Bearer ${api_key}`, "content-type": "application/json" },
       body: JSON.stringify({ command_id: operationId }),
     };
   },
 
   readResponse(answer) {
-    if (answer.status >= 200 && answer.status < 300) return { status: "terminated", detail: "Telnyx hung up the call" };
+    if (isSuccessStatus(answer.status) && confirmsCommand(answer.body)) return { status: "terminated", detail: "Telnyx hung up the call" };
     const codes = errorCodes(answer.body);
     if (codes.includes(CALL_ALREADY_ENDED)) {
       return { status: "already_ended", code: CALL_ALREADY_ENDED, detail: "Telnyx says the call had already ended (error 90018)" };

@@ -14,6 +14,7 @@ import { telnyx } from ".";
 import { telnyxCallbacks } from "./callbacks";
 import { TELNYX_FAKE_AUTH } from "./fake";
 import { telnyxStatusRead } from "./status";
+import { TEST_SCOPE } from "../testing/kit";
 
 let peer: Peer;
 
@@ -30,7 +31,7 @@ describe("telnyx: the gateway's hangup reads as the SDK's", () => {
     await client.calls.actions.hangup(sdkCall, { command_id: "op-sdk" });
 
     const gatewayCall = oddCallId("v3");
-    const result = await sendHangup(telnyx, { callId: gatewayCall, operationId: "op-gw", credentials: TELNYX_FAKE_AUTH, baseUrl: peer.fake.url });
+    const result = await sendHangup(telnyx, { callId: gatewayCall, operationId: "op-gw", credentials: TELNYX_FAKE_AUTH, baseUrl: peer.fake.url, scope: TEST_SCOPE });
     expect(result.reading.status).toBe("terminated");
 
     const sdk = wireView(await peer.requestFor(sdkCall));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
 import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
-import { QUICK_RETRIES, answerOf, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, operationId } from "../testing/kit";
 import { telnyx } from ".";
 import { TELNYX_FAKE_AUTH } from "./fake";
 import { telnyxStatusRead } from "./status";
@@ -54,7 +54,7 @@ describe("telnyx status: against the fake provider", () => {
   it("a live call is alive; once hung up it is not, with its end time", async () => {
     const target = input();
     expect((await readStatus(telnyxStatusRead, target)).reading).toEqual({ kind: "live" });
-    await sendHangup(telnyx, { ...target, operationId: operationId() }, QUICK_RETRIES);
+    await sendHangup(telnyx, { ...target, operationId: operationId(), scope: TEST_SCOPE }, QUICK_RETRIES);
     expect((await readStatus(telnyxStatusRead, target)).reading).toMatchObject({ kind: "ended", cause: "unknown", endedAt: expect.any(String), durationSeconds: 60 });
     const [request] = (await providerRequests(target.callId)).filter((r) => r.method === "GET");
     expect(request).toMatchObject({ path: `/tx/v2/calls/${target.callId}`, headers: { authorization: `Bearer ${TELNYX_FAKE_AUTH.api_key}` } });

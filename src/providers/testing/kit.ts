@@ -2,9 +2,9 @@
  * What the provider tests share: provider answers for the pure readResponse tests, quick retries for
  * the contract tests against the fake provider, and the check that no text leaks a credential.
  */
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import type { SendOptions } from "../send-hangup";
-import type { ProviderAnswer, Reading } from "../types";
+import type { HangupInput, ProviderAdapter, ProviderAnswer, Reading } from "../types";
 
 export function answerOf(status: number, body: unknown = "", headers: Record<string, string> = {}): ProviderAnswer {
   return { status, headers: new Headers(headers), body: typeof body === "string" ? body : JSON.stringify(body) };
@@ -12,6 +12,9 @@ export function answerOf(status: number, body: unknown = "", headers: Record<str
 
 /** Real network to the fake, but pauses of a millisecond between attempts. */
 export const QUICK_RETRIES: SendOptions = { policy: { baseBackoffMs: 1, maxBackoffMs: 1 } };
+
+/** The tenant and connection a hangup in a provider test is made for. */
+export const TEST_SCOPE: HangupInput<unknown>["scope"] = { tenant: "test-tenant", connection: "test-connection" };
 
 export function operationId(): string {
   return `op-${crypto.randomUUID()}`;
@@ -23,4 +26,19 @@ export function expectNoCredential(reading: Reading, credentials: Record<string,
     expect(reading.detail).not.toContain(secret);
     if (reading.code !== undefined) expect(reading.code).not.toContain(secret);
   }
+}
+
+/** One row of a provider's "what confirms a hangup" table (src/providers/README.md): an answer and its reading. */
+export interface ConfirmationRow {
+  answer: string;
+  status: number;
+  body?: unknown;
+  reads: Partial<Reading>;
+}
+
+/** One test per row of the provider's table. */
+export function confirmationTable(adapter: Pick<ProviderAdapter, "readResponse">, rows: ConfirmationRow[]): void {
+  it.each(rows)("$answer → $reads.status", ({ status, body, reads }) => {
+    expect(adapter.readResponse(answerOf(status, body))).toMatchObject(reads);
+  });
 }

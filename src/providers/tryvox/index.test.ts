@@ -5,12 +5,12 @@ import { sendHangup } from "../send-hangup";
 import { tryvox } from ".";
 import { TRYVOX_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider, uniqueCallId } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { auth_id: "acct_123", api_key: "tvx_sk_live_secret" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof tryvox.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: tryvox.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: tryvox.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 describe("tryvox: building the request", () => {
@@ -45,6 +45,20 @@ describe("tryvox: building the request", () => {
     expect(tryvox.credentials.safeParse({ api_key: "k", auth_id: "" }).error?.issues.map((i) => i.path.join("."))).toEqual(["auth_id"]);
     expect(tryvox.credentials.safeParse({ ...CREDENTIALS, auth_token: "x" }).success).toBe(false);
   });
+});
+
+describe("tryvox: what confirms a hangup (the table in src/providers/README.md)", () => {
+  confirmationTable(tryvox, [
+    { answer: "204 no body", status: 204, reads: { status: "terminated" } },
+    { answer: "200 empty body", status: 200, body: "", reads: { status: "terminated" } },
+    { answer: "200 call_already_ended", status: 200, body: { error: "call_already_ended", message: "Call has already ended" }, reads: { status: "already_ended", code: "call_already_ended" } },
+    { answer: "200 call_not_found", status: 200, body: { error: "call_not_found" }, reads: { status: "not_found", code: "call_not_found" } },
+    { answer: "200 another error", status: 200, body: { error: "invalid_state", message: "…" }, reads: { status: "failed", code: "invalid_state", retryable: false } },
+    { answer: '200 {status: "error"}', status: 200, body: { status: "error" }, reads: { status: "failed", retryable: false } },
+    { answer: "200 {} (a body where none is documented)", status: 200, body: {}, reads: { status: "failed", retryable: false, detail: expect.stringContaining("not confirmed") } },
+    { answer: "200 []", status: 200, body: [], reads: { status: "failed", retryable: false } },
+    { answer: "200 text", status: 200, body: "OK", reads: { status: "failed", retryable: false } },
+  ]);
 });
 
 describe("tryvox: reading the answer", () => {

@@ -5,12 +5,12 @@ import { sendHangup } from "../send-hangup";
 import { twilio } from ".";
 import { TWILIO_FAKE_AUTH } from "./fake";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const CREDENTIALS = { account_sid: "AC0123456789abcdef0123456789abcdef", auth_token: "twilio-secret-token" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof twilio.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: twilio.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: twilio.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 function callSid(prefix = "CA"): string {
@@ -52,6 +52,23 @@ describe("twilio: building the request", () => {
     expect(twilio.credentials.safeParse({ account_sid: "AC1" }).error?.issues.map((i) => i.path.join("."))).toEqual(["auth_token"]);
     expect(twilio.credentials.safeParse({ ...CREDENTIALS, api_key: "x" }).success).toBe(false);
   });
+});
+
+describe("twilio: what confirms a hangup (the table in src/providers/README.md)", () => {
+  confirmationTable(twilio, [
+    { answer: "200 call resource completed", status: 200, body: { sid: "CA1", status: "completed" }, reads: { status: "terminated" } },
+    { answer: "200 call resource canceled", status: 200, body: { sid: "CA1", status: "canceled" }, reads: { status: "terminated" } },
+    { answer: "200 call resource in-progress", status: 200, body: { sid: "CA1", status: "in-progress" }, reads: { status: "failed", retryable: true } },
+    { answer: "200 call resource without status", status: 200, body: { sid: "CA1" }, reads: { status: "failed", retryable: true } },
+    { answer: "200 call resource completed beside an error", status: 200, body: { sid: "CA1", status: "completed", error: "x" }, reads: { status: "failed", retryable: true } },
+    { answer: "200 error object 21220", status: 200, body: twilioError(400, 21220), reads: { status: "already_ended", code: "21220" } },
+    { answer: "200 error object 20404", status: 200, body: twilioError(404, 20404), reads: { status: "already_ended", code: "20404" } },
+    { answer: "200 error object 20003", status: 200, body: twilioError(401, 20003), reads: { status: "failed", code: "20003", credentialsRejected: true } },
+    { answer: "200 error object 20429", status: 200, body: twilioError(429, 20429), reads: { status: "failed", code: "20429", retryable: true } },
+    { answer: "200 error object, another code", status: 200, body: twilioError(400, 21218), reads: { status: "failed", code: "21218", retryable: false } },
+    { answer: "200 []", status: 200, body: [], reads: { status: "failed", retryable: true } },
+    { answer: "200 text", status: 200, body: "<html>ok</html>", reads: { status: "failed", retryable: true } },
+  ]);
 });
 
 describe("twilio: reading the answer", () => {

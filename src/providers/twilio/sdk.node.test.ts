@@ -11,6 +11,7 @@ import { twilio } from ".";
 import { twilioCallbacks } from "./callbacks";
 import { TWILIO_FAKE_AUTH } from "./fake";
 import { twilioStatusRead } from "./status";
+import { TEST_SCOPE } from "../testing/kit";
 
 const require = createRequire(import.meta.url);
 let peer: Peer;
@@ -30,7 +31,7 @@ describe("twilio: the gateway's hangup reads as the SDK's", () => {
     expect(updated.status).toBe("completed");
 
     const gatewayCall = oddCallId("CAgw");
-    const result = await sendHangup(twilio, { callId: gatewayCall, operationId: "op-1", credentials: TWILIO_FAKE_AUTH, baseUrl: peer.fake.url });
+    const result = await sendHangup(twilio, { callId: gatewayCall, operationId: "op-1", credentials: TWILIO_FAKE_AUTH, baseUrl: peer.fake.url, scope: TEST_SCOPE });
     expect(result.reading.status).toBe("terminated");
 
     const sdk = wireView(await peer.requestFor(sdkCall));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
 import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
-import { QUICK_RETRIES, answerOf, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, operationId } from "../testing/kit";
 import { twilio } from ".";
 import { TWILIO_FAKE_AUTH } from "./fake";
 import { twilioStatusRead } from "./status";
@@ -69,7 +69,7 @@ describe("twilio status: against the fake provider", () => {
   it("a live call reads live; once hung up it reads completed", async () => {
     const call = input();
     expect(await readStatus(twilioStatusRead, call)).toMatchObject({ reading: { kind: "live" }, httpStatus: 200 });
-    await sendHangup(twilio, { ...call, operationId: operationId() }, QUICK_RETRIES);
+    await sendHangup(twilio, { ...call, operationId: operationId(), scope: TEST_SCOPE }, QUICK_RETRIES);
     const after = await readStatus(twilioStatusRead, call);
     expect(after.reading).toMatchObject({ kind: "ended", cause: "completed", endedBy: "unknown", durationSeconds: 42, endedAt: expect.any(String) });
     const [request] = (await providerRequests(call.callId)).filter((r) => r.method === "GET");

@@ -9,7 +9,7 @@ import { vonage } from ".";
 import { VONAGE_FAKE_AUTH } from "./fake";
 import { VONAGE_TEST_PRIVATE_KEY, VONAGE_TEST_PUBLIC_KEY } from "./test-key";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
-import { QUICK_RETRIES, answerOf, expectNoCredential, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, confirmationTable, expectNoCredential, operationId } from "../testing/kit";
 
 const APPLICATION_ID = "aaaaaaaa-0000-4000-8000-000000000001";
 const CREDENTIALS = { application_id: APPLICATION_ID, private_key: VONAGE_TEST_PRIVATE_KEY };
@@ -24,7 +24,7 @@ YmkpBr6XpMhzr339GiGx96BVa+KhRANCAARZ7wBnYELo0Cq+ZuYOU5unObc1vwmw
 const RSASSA_SHA256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 
 function input(callId: string, overrides: Partial<Parameters<typeof vonage.buildRequest>[0]> = {}) {
-  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: vonage.defaultBaseUrl, ...overrides };
+  return { callId, operationId: operationId(), credentials: CREDENTIALS, baseUrl: vonage.defaultBaseUrl, scope: TEST_SCOPE, ...overrides };
 }
 
 function pemToDer(pem: string): Uint8Array {
@@ -151,6 +151,18 @@ describe("vonage: credentials", () => {
     expect(keyProblems(derToPem(pemToDer(VONAGE_TEST_PRIVATE_KEY).slice(0, 600)))).toEqual([expect.stringMatching(/^private_key: .*damaged or truncated/)]);
     expect(keyProblems(EC_TEST_KEY)).toEqual([expect.stringMatching(/^private_key: must be an RSA key/)]);
   });
+});
+
+describe("vonage: what confirms a hangup (the table in src/providers/README.md)", () => {
+  confirmationTable(vonage, [
+    { answer: "204 no body", status: 204, reads: { status: "terminated" } },
+    { answer: "200 empty body", status: 200, body: "", reads: { status: "terminated" } },
+    { answer: "200 its error object", status: 200, body: { type: "https://developer.nexmo.com/api-errors#not-found", title: "Not Found" }, reads: { status: "failed", code: "not-found", retryable: false } },
+    { answer: '200 {error: "…"}', status: 200, body: { error: "x" }, reads: { status: "failed", retryable: false } },
+    { answer: "200 {} (a body where none is documented)", status: 200, body: {}, reads: { status: "failed", retryable: false, detail: expect.stringContaining("not confirmed") } },
+    { answer: "200 []", status: 200, body: [], reads: { status: "failed", retryable: false } },
+    { answer: "200 text", status: 200, body: "OK", reads: { status: "failed", retryable: false } },
+  ]);
 });
 
 describe("vonage: reading the answer", () => {

@@ -1,12 +1,12 @@
 /**
  * Vonage (Voice API v1) — `PUT {base}/v1/calls/{uuid}` with JSON `{"action":"hangup"}`, authenticated by a
  * short-lived RS256 JWT that the gateway signs itself (with `jose`) from the application's private key (Vonage keeps
- * only the public half). 204 is a hangup. 404 is Vonage's answer for a uuid it has no live call for,
+ * only the public half). 204 (no body) is a hangup. 404 is Vonage's answer for a uuid it has no live call for,
  * ended or never known: read as `not_found`, since nothing says which. The request is built
  * asynchronously because signing is; the token is fresh for every hangup and outlives its retries.
  */
 import { z } from "zod";
-import { joinUrl, jsonField, readGenericFailure, segment } from "../http";
+import { isEmptyBody, isSuccessStatus, joinUrl, jsonField, readGenericFailure, segment } from "../http";
 import { describePrivateKeyProblem, signApplicationJwt } from "./private-key";
 import type { ProviderAdapter } from "../types";
 import { vonageStatusRead } from "./status";
@@ -31,14 +31,17 @@ function errorCode(body: string): string | undefined {
   return type.slice(type.indexOf("#") + 1) || undefined;
 }
 
+const callPath = (encodedCallId: string) => `/v1/calls/${encodedCallId}`;
+
 export const vonage: ProviderAdapter<z.infer<typeof credentials>> = {
   name: "vonage",
   credentials,
   defaultBaseUrl: "https://api.nexmo.com",
   status: vonageStatusRead,
+  address: { pathTail: callPath },
 
   async buildRequest({ callId, credentials: { application_id, private_key }, baseUrl }) {
-    const url = joinUrl(baseUrl, `/v1/calls/${segment(callId)}`);
+    const url = joinUrl(baseUrl, callPath(segment(callId)));
     const iat = Math.floor(Date.now() / 1000);
     const token = await signApplicationJwt({ application_id, iat, exp: iat + TOKEN_LIFETIME_SECONDS, jti: crypto.randomUUID() }, private_key);
     return {
@@ -50,7 +53,8 @@ export const vonage: ProviderAdapter<z.infer<typeof credentials>> = {
   },
 
   readResponse(answer) {
-    if (answer.status >= 200 && answer.status < 300) return { status: "terminated", detail: "Vonage hung up the call" };
+    // Its documented success is 204 No Content: a 2xx with a body (its error object included) is something else.
+    if (isSuccessStatus(answer.status) && isEmptyBody(answer.body)) return { status: "terminated", detail: "Vonage hung up the call" };
     const code = errorCode(answer.body);
     if (answer.status === 404) return { status: "not_found", code, detail: "Vonage has no live call with this uuid (ended or unknown)" };
     return readGenericFailure(answer, code);

@@ -15,6 +15,7 @@ import { vonage } from ".";
 import { vonageCallbacks } from "./callbacks";
 import { VONAGE_FAKE_AUTH } from "./fake";
 import { vonageStatusRead } from "./status";
+import { TEST_SCOPE } from "../testing/kit";
 
 let peer: Peer;
 
@@ -31,7 +32,7 @@ describe("vonage: the gateway's hangup reads as the SDK's", () => {
     await client.voice.hangupCall(sdkCall);
 
     const gatewayCall = oddCallId("gw");
-    const result = await sendHangup(vonage, { callId: gatewayCall, operationId: "op-1", credentials: VONAGE_FAKE_AUTH, baseUrl: peer.fake.url });
+    const result = await sendHangup(vonage, { callId: gatewayCall, operationId: "op-1", credentials: VONAGE_FAKE_AUTH, baseUrl: peer.fake.url, scope: TEST_SCOPE });
     expect(result.reading.status).toBe("terminated");
 
     const sdkRequest = await peer.requestFor(sdkCall);

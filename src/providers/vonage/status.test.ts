@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fakeProviderUrl, providerRequests, scriptProvider } from "../../../test/helpers";
 import { readStatus } from "../read-status";
 import { sendHangup } from "../send-hangup";
-import { QUICK_RETRIES, answerOf, operationId } from "../testing/kit";
+import { QUICK_RETRIES, TEST_SCOPE, answerOf, operationId } from "../testing/kit";
 import { vonage } from ".";
 import { VONAGE_FAKE_AUTH } from "./fake";
 import { vonageStatusRead } from "./status";
@@ -62,7 +62,7 @@ describe("vonage status: against the fake provider", () => {
   it("a live call reads answered; once hung up it reads completed", async () => {
     const target = input();
     expect((await readStatus(vonageStatusRead, target)).reading).toEqual({ kind: "live" });
-    await sendHangup(vonage, { ...target, operationId: operationId() }, QUICK_RETRIES);
+    await sendHangup(vonage, { ...target, operationId: operationId(), scope: TEST_SCOPE }, QUICK_RETRIES);
     expect((await readStatus(vonageStatusRead, target)).reading).toMatchObject({ kind: "ended", cause: "completed", durationSeconds: 60 });
     expect((await providerRequests(target.callId)).map((r) => r.method)).toEqual(["GET", "PUT", "GET"]);
   });
