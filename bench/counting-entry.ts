@@ -18,12 +18,16 @@
  * (POST `?delay_ms=150&slow=CONNECTION_HEALTH&slow=POLICY_COUNTERS`): a call through a slow binding waits
  * that long before it is made, whichever method it calls.
  */
-import gateway, { BulkHangupJob, CallObject, ConnectionHealth, PolicyCounter } from "../src/index";
+import gateway, {
+  BulkHangupJob as GatewayBulkHangupJob,
+  BulkPace as GatewayBulkPace,
+  CallObject,
+  ConnectionHealth as GatewayConnectionHealth,
+  PolicyCounter as GatewayPolicyCounter,
+} from "../src/index";
 
 /** scripts/bench/counts.ts asks here. */
 const CONTROL_PATH = "/__bench/counts";
-/** Every Durable Object binding of wrangler.toml. */
-const OBJECT_BINDINGS = ["CALLS", "CONNECTION_HEALTH", "POLICY_COUNTERS", "BULK_HANGUPS"] as const;
 
 export interface IsolateCounts {
   /** Requests answered by the Worker (this path's own excepted). */
@@ -109,7 +113,10 @@ const countingNamespace = <T extends object>(namespace: T, binding: string): T =
 const counting = (env: Env): Env =>
   once(env, (env) => {
     const wrapped: Record<string, unknown> = { ...env, GATEWAY_KV: once(env.GATEWAY_KV, countingKv) };
-    for (const binding of OBJECT_BINDINGS) wrapped[binding] = once(env[binding], (namespace) => countingNamespace(namespace, binding));
+    // Every Durable Object binding, whatever wrangler.toml adds.
+    for (const [binding, value] of Object.entries(env)) {
+      if (typeof (value as Partial<DurableObjectNamespace>).idFromName === "function") wrapped[binding] = once(value as DurableObjectNamespace, (namespace) => countingNamespace(namespace, binding));
+    }
     return wrapped as unknown as Env;
   });
 
@@ -159,31 +166,21 @@ class CountingCallObject extends CallObject {
   }
 }
 
-class CountingConnectionHealth extends ConnectionHealth {
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, counting(env));
-  }
-}
-
-class CountingPolicyCounter extends PolicyCounter {
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, counting(env));
-  }
-}
-
-class CountingBulkHangupJob extends BulkHangupJob {
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, counting(env));
-  }
+/** `Base` with its env's bindings counted (a mixin's constructor takes any[]). */
+function countingObject<T extends new (...args: any[]) => object>(Base: T): T {
+  return class extends Base {
+    constructor(...args: any[]) {
+      super(args[0], counting(args[1] as Env));
+    }
+  };
 }
 
 // Exported under the names wrangler.toml binds.
-export {
-  CountingBulkHangupJob as BulkHangupJob,
-  CountingCallObject as CallObject,
-  CountingConnectionHealth as ConnectionHealth,
-  CountingPolicyCounter as PolicyCounter,
-};
+export { CountingCallObject as CallObject };
+export const ConnectionHealth = countingObject(GatewayConnectionHealth);
+export const PolicyCounter = countingObject(GatewayPolicyCounter);
+export const BulkHangupJob = countingObject(GatewayBulkHangupJob);
+export const BulkPace = countingObject(GatewayBulkPace);
 
 export default {
   async fetch(request, env, ctx) {
