@@ -8,7 +8,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { measureBulkPace } from "./bench/bulk-pace";
 import { measureBundleSize } from "./bench/bundle-size";
 import { measureCallIndex } from "./bench/call-index";
 import { measureCounts } from "./bench/counts";
@@ -73,8 +72,7 @@ async function measureAll(): Promise<{ measurements: Measurement[]; pacingWaitMs
   try {
     measurements.push(await step("end to end", () => measureEndToEnd([stack.gateway, ...stack.baselines], provider, quick)));
     measurements.push(await step("registrations and provider events", () => measureRegistrations(stack.known, quick)));
-    measurements.push(await step("call index and bulk hangups", () => measureCallIndex({ build, provider, storageDir: join(workDir, "call-index"), teardown }, quick)));
-    measurements.push(await step("bulk at the provider's pace", () => measureBulkPace({ build, storageDir: join(workDir, "bulk-pace"), teardown }, quick)));
+    measurements.push(...(await step("call index and bulk hangups at the provider's pace", () => measureCallIndex({ build, provider, storageDir: join(workDir, "call-index"), teardown }, quick))));
     if (provider.unexpectedRequests() > 0) throw new Error(`the fake provider received ${provider.unexpectedRequests()} requests it did not expect`);
     return { measurements, pacingWaitMs: stack.pacer.totalWaitMs };
   } catch (error) {
