@@ -42,9 +42,8 @@ type Request = { method: string; path: string } & SendOptions;
 
 interface SideSpec {
   url: string;
-  /** The request about call `id`; with `again`, sent once untimed before the round, then timed. */
-  request(id: string): Request;
-  again?: boolean;
+  /** The requests about call `id`: all but the last are sent untimed before the round (in `before`), the last is timed. */
+  requests(id: string): Request[];
   /** The expected answer: its status, and text its body contains. */
   status: number;
   contains?: string;
@@ -102,15 +101,12 @@ export async function startStack({ build, provider, storageDir, policy, teardown
       processCpuMs: cpu,
       async before(count) {
         if (spec.paced) await pacer.reserve(count);
-        if (!spec.again) return;
-        prepared = Array.from({ length: count }, () => newCall()).map((id) => [id, spec.request(id)]);
-        await runLoad(count, UNTIMED_CONCURRENCY, (i) => exchange(...prepared[i]!));
+        const made = Array.from({ length: count }, () => newCall()).map((id) => [id, spec.requests(id)] as const);
+        prepared = made.map(([id, requests]) => [id, requests.at(-1)!]);
+        const untimedStages = (made[0]?.[1].length ?? 1) - 1;
+        for (let stage = 0; stage < untimedStages; stage++) await runLoad(count, UNTIMED_CONCURRENCY, (i) => exchange(made[i]![0], made[i]![1][stage]!));
       },
-      send() {
-        if (spec.again) return exchange(...prepared.shift()!);
-        const id = newCall();
-        return exchange(id, spec.request(id));
-      },
+      send: () => exchange(...prepared.shift()!),
       async after() {
         const ending = round;
         round = [];
@@ -122,16 +118,17 @@ export async function startStack({ build, provider, storageDir, policy, teardown
   const [url, bearer] = [runtime.gatewayUrl, { authorization: `Bearer ${tenantKey}` }];
   /** The gateway answers its outcome, the floor and the bare Worker the provider's 204. */
   const hangups = (name: string, url: string, contains: string) =>
-    side(name, { url, paced: name !== "bare", status: 200, contains, request: (id) => ({ method: "POST", path: `/v1/calls/${id}/hangup`, headers: bearer, json: { connection: BENCH_CONNECTION, reason: "benchmark" } }) });
+    side(name, { url, paced: name !== "bare", status: 200, contains, requests: (id) => [{ method: "POST", path: `/v1/calls/${id}/hangup`, headers: bearer, json: { connection: BENCH_CONNECTION, reason: "benchmark" } }] });
   /** A Twilio status callback about call `id`, signed as Twilio signs it. */
   const twilioEvent = (connection: string, id: string, status: string): Request => {
     const path = `/callbacks/${BENCH_TENANT}/${connection}`;
     return { method: "POST", path, ...twilioCallback(url + path, BENCH_TWILIO_AUTH, { CallSid: id, CallStatus: status, ...NUMBERS, Timestamp: twilioTime(Date.now()) }) };
   };
   const registrations = (name: string, connection: string) =>
-    side(name, { url, paced: true, status: 201, request: (id) => ({ method: "POST", path: "/v1/calls", headers: bearer, json: { call_id: id, connection, from: NUMBERS.From, to: NUMBERS.To } }), end: (id) => twilioEvent(connection, id, "completed") });
-  const events = (name: string, again: boolean) =>
-    side(name, { url, paced: true, again, status: 204, request: (id) => twilioEvent(EVENTS_CONNECTION, id, "initiated"), end: (id) => twilioEvent(EVENTS_CONNECTION, id, "completed") });
+    side(name, { url, paced: true, status: 201, requests: (id) => [{ method: "POST", path: "/v1/calls", headers: bearer, json: { call_id: id, connection, from: NUMBERS.From, to: NUMBERS.To } }], end: (id) => twilioEvent(connection, id, "completed") });
+  /** Twilio's callbacks about a call on the connection that watches every call; `requests(id)` as for every side. */
+  const events = (name: string, requests: (id: string) => Request[]) => side(name, { url, paced: true, status: 204, requests, end: (id) => twilioEvent(EVENTS_CONNECTION, id, "completed") });
+  const event = (status: string) => (id: string) => twilioEvent(EVENTS_CONNECTION, id, status);
 
   return {
     runtime,
@@ -144,8 +141,15 @@ export async function startStack({ build, provider, storageDir, policy, teardown
     known: {
       registration: registrations("registration", EVENTS_CONNECTION),
       cappedRegistration: registrations("registration under concurrency", CAPPED_CONNECTION),
-      event: events("event registration", false),
-      eventAgain: events("the same event again", true),
+      /** `initiated` about a call never seen: registers it. */
+      event: events("event registration", (id) => [event("initiated")(id)]),
+      /** `in-progress` about a call registered by its `initiated`: changes it (answered). */
+      answered: events("callback answering a call", (id) => [event("initiated")(id), event("in-progress")(id)]),
+      /** That `in-progress` callback again, byte for byte (a provider's re-send): changes nothing. */
+      duplicate: events("the same callback again", (id) => {
+        const answered = event("in-progress")(id);
+        return [event("initiated")(id), answered, answered];
+      }),
     },
   };
 }
