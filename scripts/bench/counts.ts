@@ -117,12 +117,14 @@ export async function measureCounts(options: Omit<StackOptions, "baselines">, qu
       {
         title: "Critical path: a slow health object",
         lead: `Plain hangups of new calls in the counting workerd, the connection's health object answering at once or ${SLOW_MS} ms late.`,
-        notes: ["At 16 concurrent a hangup idly waiting on a timer overlaps the others' work on workerd's one thread: the 1-concurrent row is the one that would show a wait."],
+        notes: [
+          "Budgeted at 1 concurrent, where nothing hides a wait. At 16 concurrent the p50 is mostly queueing for workerd's one thread: a hangup idly waiting on a timer overlaps the others' work, and on a loaded machine the p50 moves by ±20 ms from run to run, more than the budget.",
+        ],
         sides: [normal, late],
         reference: normal.name,
         plans: [1, 16].map((concurrency, i) => ({ concurrency, rounds: settings.rounds, requestsPerRound: settings.perRound[i]! })),
         warmup: null,
-        goals: [1, 16].map((concurrency) => ({ name: `${late.name}: p50, ${concurrency} concurrent`, side: late.name, reference: normal.name, concurrency, measure: "p50 shift", limit: 10 })),
+        goals: [{ name: `${late.name}: p50, 1 concurrent`, side: late.name, reference: normal.name, concurrency: 1, measure: "p50 shift", limit: 10 }],
       },
       quick,
     );
