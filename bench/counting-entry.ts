@@ -20,10 +20,10 @@
  */
 import gateway, {
   BulkHangupJob as GatewayBulkHangupJob,
-  BulkPace as GatewayBulkPace,
   CallObject,
   ConnectionHealth as GatewayConnectionHealth,
   PolicyCounter as GatewayPolicyCounter,
+  ProviderPace as GatewayProviderPace,
 } from "../src/index";
 
 /** scripts/bench/counts.ts asks here. */
@@ -180,7 +180,7 @@ export { CountingCallObject as CallObject };
 export const ConnectionHealth = countingObject(GatewayConnectionHealth);
 export const PolicyCounter = countingObject(GatewayPolicyCounter);
 export const BulkHangupJob = countingObject(GatewayBulkHangupJob);
-export const BulkPace = countingObject(GatewayBulkPace);
+export const ProviderPace = countingObject(GatewayProviderPace);
 
 export default {
   async fetch(request, env, ctx) {
