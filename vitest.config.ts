@@ -62,6 +62,10 @@ const NODE_TESTS = "src/**/*.node.test.ts";
 // outside, as a browser, an operator's CLI or a client program would.
 export default defineConfig({
   test: {
+    // Most of a test's time is spent waiting (workerd starting, alarms, wrangler dev, Chromium), not
+    // computing: three files at once even on two cores (vitest's default there is one). Files share only
+    // the fake provider, so a file counts the requests of its own provider accounts (test/call-ids.test.ts).
+    maxWorkers: 3,
     // Every request writes an access-log line (src/http/access-log.ts); printed, they would bury the test
     // output. test/access-log.test.ts checks them through a spy, which sees them all the same.
     onConsoleLog: (log) => !log.startsWith('{"level":"info","msg":"request"'),

@@ -1,45 +1,43 @@
 /**
- * The bench's counting entry (scripts/bench/hangup-counts.ts): the Worker exactly as src/index.ts
- * exports it, with what a plain hangup costs counted from outside the production code. Built by
- * scripts/lib/gateway-build.ts with this file as the entry, only for the counts: the timed runs and the
- * bundle size use the plain bundle. Never deployed.
+ * The bench's counting entry (scripts/bench/counts.ts): the Worker exactly as src/index.ts exports it, with
+ * what a request costs counted from outside the production code, and the connection's health object and the
+ * policy counters made slow on demand. Built by scripts/lib/gateway-build.ts with this file as the entry,
+ * only for the counts: the timed runs and the bundle size use the plain bundle. Never deployed. Locally the
+ * Worker and every Durable Object share one isolate, so module-level counters see them all.
  *
- * - GATEWAY_KV reads, by the Worker and every Durable Object: one counter for the isolate (locally the
- *   Worker and its objects share one), answered at COUNTS_PATH.
- * - Each call object's SQL (statements, and rows read and written as its cursors report them) and its
- *   alarms, counted since the object started, answered by its `benchStats()` RPC.
+ * - GATEWAY_KV reads, by the Worker and every Durable Object.
+ * - Calls to Durable Objects through every binding, from the Worker and from the objects: one made while a
+ *   request was being answered and completed before it answered is one that request waited for (`awaited`);
+ *   any other is `background` (view refreshes, a watch judging a call after its callback was answered).
+ *   Counted runs send one request at a time with the slow objects 150 ms slow, so that a call nobody waits
+ *   for completes long after its request answered.
+ * - Each call object's SQL (statements, rows read and written as its cursors report them) and its alarms,
+ *   counted since the object started, answered by its `benchStats()` RPC.
+ *
+ * CONTROL_PATH answers the counts (GET), or resets them and sets which bindings are slow and by how much
+ * (POST `?delay_ms=150&slow=CONNECTION_HEALTH&slow=POLICY_COUNTERS`): a call through a slow binding waits
+ * that long before it is made, whichever method it calls.
  */
-import gateway, { BulkHangupJob, CallObject, ConnectionHealth } from "../src/index";
+import gateway, {
+  BulkHangupJob as GatewayBulkHangupJob,
+  CallObject,
+  ConnectionHealth as GatewayConnectionHealth,
+  PolicyCounter as GatewayPolicyCounter,
+  ProviderPace as GatewayProviderPace,
+} from "../src/index";
 
-/** Where the Worker answers its KV read count (scripts/bench/hangup-counts.ts asks it). */
-const COUNTS_PATH = "/__bench/kv-reads";
+/** scripts/bench/counts.ts asks here. */
+const CONTROL_PATH = "/__bench/counts";
 
-let kvReads = 0;
-const KV_READS = new Set<PropertyKey>(["get", "getWithMetadata"]);
-// One proxy per namespace object: the gateway caches records per KVNamespace, so a new proxy per
-// request would defeat that cache and count reads a real isolate never makes.
-const countingNamespaces = new WeakMap<KVNamespace, KVNamespace>();
-
-function countingKv(kv: KVNamespace): KVNamespace {
-  let counted = countingNamespaces.get(kv);
-  if (!counted) {
-    counted = new Proxy(kv, {
-      get(target, property) {
-        const value: unknown = Reflect.get(target, property, target);
-        if (typeof value !== "function") return value;
-        if (!KV_READS.has(property)) return value.bind(target);
-        return (keys: string | string[], ...rest: unknown[]) => {
-          kvReads += Array.isArray(keys) ? keys.length : 1;
-          return value.call(target, keys, ...rest);
-        };
-      },
-    });
-    countingNamespaces.set(kv, counted);
-  }
-  return counted;
+export interface IsolateCounts {
+  /** Requests answered by the Worker (this path's own excepted). */
+  requests: number;
+  kvReads: number;
+  /** Per binding: calls a request waited for. */
+  awaited: Record<string, number>;
+  /** Per binding: calls no request waited for. */
+  background: Record<string, number>;
 }
-
-const withCountingKv = (env: Env): Env => ({ ...env, GATEWAY_KV: countingKv(env.GATEWAY_KV) });
 
 export interface BenchStats {
   statements: number;
@@ -49,27 +47,95 @@ export interface BenchStats {
   databaseSize: number;
 }
 
+const fresh = (): IsolateCounts => ({ requests: 0, kvReads: 0, awaited: {}, background: {} });
+let counts = fresh();
+let slow = { delayMs: 0, bindings: new Set<string>() };
+/** The request being answered (counted runs send one at a time), or null. */
+let answering: { answered: boolean } | null = null;
+
+/** One proxy per wrapped object: the gateway caches per KVNamespace, and a proxy per request would defeat that. */
+const proxies = new WeakMap<object, object>();
+function once<T extends object>(target: T, wrap: (target: T) => T): T {
+  let proxy = proxies.get(target) as T | undefined;
+  if (!proxy) proxies.set(target, (proxy = wrap(target)));
+  return proxy;
+}
+
+/** `target` with `replace(name, value)` in place of each property it answers for; methods come bound to `target`. */
+function replacing<T extends object>(target: T, replace: (name: PropertyKey, value: unknown) => unknown): T {
+  return new Proxy(target, {
+    get(inner, property) {
+      const value: unknown = Reflect.get(inner, property, inner);
+      const bound = typeof value === "function" ? (...args: unknown[]) => (value as (...args: unknown[]) => unknown).apply(inner, args) : value;
+      return replace(property, bound) ?? bound;
+    },
+  });
+}
+
+const countingKv = (kv: KVNamespace) =>
+  replacing(kv, (name, get) =>
+    name === "get" || name === "getWithMetadata"
+      ? (keys: unknown, ...rest: unknown[]) => {
+          counts.kvReads += Array.isArray(keys) ? keys.length : 1;
+          return (get as (...args: unknown[]) => unknown)(keys, ...rest);
+        }
+      : undefined,
+  );
+
+/** Counts the call once it completes: awaited if the request it was made for has not answered yet. */
+function counted(binding: string, call: () => unknown): unknown {
+  const request = answering;
+  const result = slow.bindings.has(binding) && slow.delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, slow.delayMs)).then(call) : call();
+  const count = () => {
+    const into = request !== null && !request.answered ? counts.awaited : counts.background;
+    into[binding] = (into[binding] ?? 0) + 1;
+  };
+  Promise.resolve(result).then(count, count);
+  return result;
+}
+
+function countingStub(stub: object, binding: string): object {
+  return new Proxy(stub, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== "function" || property === "then") return value;
+      // Called on the stub itself: an RPC method taken off a stub does not survive apply().
+      return (...args: unknown[]) => counted(binding, () => (target as Record<PropertyKey, (...args: unknown[]) => unknown>)[property]!(...args));
+    },
+  });
+}
+
+const countingNamespace = <T extends object>(namespace: T, binding: string): T =>
+  replacing(namespace, (name, get) =>
+    name === "get" || name === "getByName" ? (...args: unknown[]) => countingStub((get as (...args: unknown[]) => object)(...args), binding) : undefined,
+  );
+
+const counting = (env: Env): Env =>
+  once(env, (env) => {
+    const wrapped: Record<string, unknown> = { ...env, GATEWAY_KV: once(env.GATEWAY_KV, countingKv) };
+    // Every Durable Object binding, whatever wrangler.toml adds.
+    for (const [binding, value] of Object.entries(env)) {
+      if (typeof (value as Partial<DurableObjectNamespace>).idFromName === "function") wrapped[binding] = once(value as DurableObjectNamespace, (namespace) => countingNamespace(namespace, binding));
+    }
+    return wrapped as unknown as Env;
+  });
+
 /**
  * Makes `ctx.storage.sql.exec` remember each cursor it returns, as the object sees it. The state itself must
  * stay the runtime's own (the base class refuses anything else), so its `storage` is shadowed by an own
  * property: a view of the same storage whose `sql` is a view of the same SQL.
  */
 function countStatements(ctx: DurableObjectState, cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[]): void {
-  const forward = <T extends object>(target: T, replaced: PropertyKey, by: unknown): T =>
-    new Proxy(target, {
-      get(inner, property) {
-        if (property === replaced) return by;
-        const value: unknown = Reflect.get(inner, property, inner);
-        return typeof value === "function" ? value.bind(inner) : value;
-      },
-    });
-  const sql = ctx.storage.sql;
-  const exec = (query: string, ...bindings: SqlStorageValue[]) => {
-    const cursor = sql.exec(query, ...bindings);
-    cursors.push(cursor);
-    return cursor;
-  };
-  Object.defineProperty(ctx, "storage", { value: forward(ctx.storage, "sql", forward(sql, "exec", exec)) });
+  const sql = replacing(ctx.storage.sql, (name, exec) =>
+    name === "exec"
+      ? (...args: unknown[]) => {
+          const cursor = (exec as (...args: unknown[]) => SqlStorageCursor<Record<string, SqlStorageValue>>)(...args);
+          cursors.push(cursor);
+          return cursor;
+        }
+      : undefined,
+  );
+  Object.defineProperty(ctx, "storage", { value: replacing(ctx.storage, (name) => (name === "sql" ? sql : undefined)) });
 }
 
 /** Counts in `#` fields, which cannot clash with anything the class declares. */
@@ -80,7 +146,7 @@ class CountingCallObject extends CallObject {
   constructor(ctx: DurableObjectState, env: Env) {
     const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
     countStatements(ctx, cursors);
-    super(ctx, withCountingKv(env));
+    super(ctx, counting(env));
     this.#cursors = cursors;
   }
 
@@ -100,23 +166,41 @@ class CountingCallObject extends CallObject {
   }
 }
 
-class CountingConnectionHealth extends ConnectionHealth {
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, withCountingKv(env));
-  }
-}
-
-class CountingBulkHangupJob extends BulkHangupJob {
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, withCountingKv(env));
-  }
+/** `Base` with its env's bindings counted (a mixin's constructor takes any[]). */
+function countingObject<T extends new (...args: any[]) => object>(Base: T): T {
+  return class extends Base {
+    constructor(...args: any[]) {
+      super(args[0], counting(args[1] as Env));
+    }
+  };
 }
 
 // Exported under the names wrangler.toml binds.
-export { CountingBulkHangupJob as BulkHangupJob, CountingCallObject as CallObject, CountingConnectionHealth as ConnectionHealth };
+export { CountingCallObject as CallObject };
+export const ConnectionHealth = countingObject(GatewayConnectionHealth);
+export const PolicyCounter = countingObject(GatewayPolicyCounter);
+export const BulkHangupJob = countingObject(GatewayBulkHangupJob);
+export const ProviderPace = countingObject(GatewayProviderPace);
 
 export default {
-  fetch: (request, env, ctx) =>
-    new URL(request.url).pathname === COUNTS_PATH ? Response.json({ kvReads }) : gateway.fetch(request, withCountingKv(env), ctx),
-  queue: (batch, env) => gateway.queue(batch, withCountingKv(env)),
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === CONTROL_PATH) {
+      if (request.method === "POST") {
+        counts = fresh();
+        slow = { delayMs: Number(url.searchParams.get("delay_ms") ?? 0), bindings: new Set(url.searchParams.getAll("slow")) };
+      }
+      return Response.json(counts);
+    }
+    const current = { answered: false };
+    answering = current;
+    counts.requests++;
+    try {
+      return await gateway.fetch(request, counting(env), ctx);
+    } finally {
+      current.answered = true;
+      if (answering === current) answering = null;
+    }
+  },
+  queue: (batch, env) => gateway.queue(batch, counting(env)),
 } satisfies ExportedHandler<Env>;

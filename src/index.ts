@@ -5,7 +5,7 @@ import { consumeCallIndexBatch } from "./call-index/consumer";
 export { CallObject } from "./calls/call-object";
 export { ConnectionHealth } from "./health/connection-health";
 export { BulkHangupJob } from "./bulk/job-object";
-export { BulkPace } from "./bulk/pace-object";
+export { ProviderPace } from "./pace/pace-object";
 export { PolicyCounter } from "./counters/counter-object";
 
 export default {

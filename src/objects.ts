@@ -10,8 +10,8 @@ export const objectName = {
   connectionHealth: (tenant: string, connection: string) => `${tenant}/${connection}`,
   /** One object per bulk hangup job; the tenant in the name keeps every other tenant out. */
   bulkJob: (tenant: string, jobId: string) => `${tenant}/${jobId}`,
-  /** One object per (tenant, connection): the bulk hangup pace every job on the connection shares. */
-  bulkPace: (tenant: string, connection: string) => `${tenant}/${connection}`,
+  /** One object per (tenant, connection, kind of request): how fast the gateway asks the connection's provider. */
+  providerPace: (tenant: string, connection: string, requests: "hangups" | "status-reads") => `${tenant}/${connection}/${requests}`,
   /**
    * One object per policy counter: a rule's count (kind "concurrency" or "velocity") for one key such as
    * "connection:acme/main" (src/policy/counters.ts). Rule ids hold no "/", so the first two parts are exact.
@@ -35,6 +35,6 @@ export function policyCounterObject(env: Env, counter: { kind: string; rule: str
   return env.POLICY_COUNTERS.get(env.POLICY_COUNTERS.idFromName(objectName.policyCounter(counter)));
 }
 
-export function bulkPaceObject(env: Env, tenant: string, connection: string) {
-  return env.BULK_PACE.get(env.BULK_PACE.idFromName(objectName.bulkPace(tenant, connection)));
+export function providerPaceObject(env: Env, tenant: string, connection: string, requests: "hangups" | "status-reads") {
+  return env.PROVIDER_PACE.get(env.PROVIDER_PACE.idFromName(objectName.providerPace(tenant, connection, requests)));
 }

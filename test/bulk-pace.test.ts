@@ -6,10 +6,11 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PACE_HORIZON_MS, SlotQueue, blockSize, grantBlock, hangupRate, type SlotBlock } from "../src/bulk/pacing";
+import { SlotQueue, blockSize, hangupRate } from "../src/bulk/pacing";
+import { PACE_HORIZON_MS, grantBlock, type SlotBlock } from "../src/pace/grant";
 import { readConfig } from "../src/config";
 import { TELNYX_FAKE_AUTH } from "../src/providers/telnyx/fake";
-import { bulkPaceObject } from "../src/objects";
+import { providerPaceObject } from "../src/objects";
 import { feed, report, waitForList } from "./call-index-kit";
 import { asTenant, createConnection, createTenant, fakeProviderUrl, providerRequests, type FakeRequest } from "./helpers";
 
@@ -158,7 +159,7 @@ describe("two jobs on one connection", () => {
   });
 
   it("the pace object grants a job its slots after every slot granted before", async () => {
-    const pace = bulkPaceObject(env, "pace", "shared-pace-probe");
+    const pace = providerPaceObject(env, "pace", "shared-pace-probe", "hangups");
     const first = await pace.reserve(10, 10);
     const second = await pace.reserve(10, 10);
     expect(second.first_at).toBeGreaterThanOrEqual(first.first_at + first.count * first.interval_ms);

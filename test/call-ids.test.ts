@@ -12,12 +12,14 @@ import { PLIVO_FAKE_AUTH } from "../src/providers/plivo/fake";
 import { allProviderRequests, asTenant, createConnection, createTenant, expectProblem, fakeProviderUrl, send } from "./helpers";
 
 const TENANT = "ids";
+/** This file's provider accounts, as the fake provider sees them: other files run beside it against the same fake. */
+const ACCOUNT_PREFIX = `/${TENANT}-account/`;
 let key = "";
 
 beforeAll(async () => {
   ({ key } = await createTenant(TENANT));
-  await createConnection(TENANT, "plivo", "plivo", PLIVO_FAKE_AUTH, { base_url: fakeProviderUrl() });
-  await createConnection(TENANT, "tryvox", "tryvox", { auth_id: "acct", api_key: "k" }, { base_url: fakeProviderUrl(), callbacks: "unsigned-ok" });
+  await createConnection(TENANT, "plivo", "plivo", PLIVO_FAKE_AUTH, { base_url: `${fakeProviderUrl()}/${TENANT}-account` });
+  await createConnection(TENANT, "tryvox", "tryvox", { auth_id: "acct", api_key: "k" }, { base_url: `${fakeProviderUrl()}/${TENANT}-account`, callbacks: "unsigned-ok" });
 });
 
 /** Each character the contract forbids, in an otherwise good id; and the ids that are wrong as a whole. */
@@ -30,7 +32,7 @@ async function kvKeys(): Promise<string[]> {
 
 /** What a rejected request must not change: KV, the call objects, the fake provider's log. */
 async function snapshot() {
-  return { kv: await kvKeys(), calls: (await listDurableObjectIds(env.CALLS)).length, provider: (await allProviderRequests()).length };
+  return { kv: await kvKeys(), calls: (await listDurableObjectIds(env.CALLS)).length, provider: (await allProviderRequests()).filter((r) => r.path.startsWith(ACCOUNT_PREFIX)).length };
 }
 
 /** Every way a call id reaches the gateway: path parameter (encoded), or a field of a JSON body. */
@@ -50,6 +52,14 @@ describe.each(ROUTES)("$name", ({ send: request, inPath }) => {
     const unroutable = inPath && (id === "" || id === "." || id === "..");
     await expectProblem(res, unroutable ? 404 : 422);
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe("what the snapshot sees", () => {
+  it("a good id's hangup reaches this file's provider account, so a request sent by mistake would show", async () => {
+    const before = await snapshot();
+    expect((await asTenant(key, "POST", "/v1/calls/good-id-1/hangup", { connection: "plivo" })).status).toBe(200);
+    expect((await snapshot()).provider).toBeGreaterThan(before.provider);
   });
 });
 

@@ -9,6 +9,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callObject } from "../src/objects";
+import { STATUS_READS_PER_SECOND } from "../src/pace/status-reads";
 import { TWILIO_FAKE_AUTH } from "../src/providers/twilio/fake";
 import { editStoredCall } from "./call-object-kit";
 import { asTenant, createConnection, createTenant, fakeProviderUrl, getCall, providerRequests, scriptProvider, uniqueCallId } from "./helpers";
@@ -19,6 +20,7 @@ beforeAll(async () => {
   ({ key } = await createTenant("acme"));
   await createConnection("acme", "twilio", "twilio", TWILIO_FAKE_AUTH, { base_url: fakeProviderUrl() });
   await createConnection("acme", "twilio-quiet", "twilio", TWILIO_FAKE_AUTH, { base_url: fakeProviderUrl(), reconcile: false });
+  await createConnection("acme", "twilio-many", "twilio", TWILIO_FAKE_AUTH, { base_url: fakeProviderUrl() });
 });
 
 interface CallRecord {
@@ -133,5 +135,32 @@ describe("a watched call the provider has gone quiet about", () => {
     await runDurableObjectAlarm(stub(quiet, "twilio-quiet"));
     expect(await statusReads(quiet)).toHaveLength(0);
     expect((await record(quiet, "twilio-quiet")).reconciliations).toEqual([]);
+  });
+});
+
+describe("calls that fall silent together", () => {
+  it("are read at most STATUS_READS_PER_SECOND a second on their connection; the rest wait their turn without a failure", async () => {
+    const callIds = Array.from({ length: 36 }, (_, i) => uniqueCallId(`together-${i}`));
+    for (const callId of callIds) {
+      await register(callId, "twilio-many");
+      await quietFor(callId, 16, "twilio-many");
+    }
+    const started = Date.now();
+    await Promise.all(callIds.map((callId) => runDurableObjectAlarm(stub(callId, "twilio-many"))));
+    const records = await Promise.all(callIds.map((callId) => record(callId, "twilio-many")));
+
+    const readAt = records.flatMap((r) => r.reconciliations.map((read) => Date.parse(read.at))).sort((a, b) => a - b);
+    // The pace grants slots up to 3 s ahead: about 30 of the 36 are read now, spread over 3 s, the rest later.
+    expect(readAt.length).toBeGreaterThanOrEqual(30);
+    expect(readAt.length).toBeLessThan(callIds.length);
+    for (const at of readAt) expect(readAt.filter((other) => other >= at && other < at + 1_000).length).toBeLessThanOrEqual(STATUS_READS_PER_SECOND + 1);
+    expect(readAt.at(-1)! - started).toBeGreaterThanOrEqual(2_500);
+
+    const waiting = records.filter((r) => r.reconciliations.length === 0);
+    expect(waiting).toHaveLength(callIds.length - readAt.length);
+    for (const r of waiting) {
+      expect(r.state).toBe("live");
+      expect(r.events.map((e) => e.type)).not.toContain("alarm.failed");
+    }
   });
 });

@@ -16,9 +16,7 @@ const GZIP_BUDGET_BYTES = 150 * 1024;
 const UPLOADED = /\.(js|mjs|wasm|bin|txt|html)$/;
 const CONTRIBUTORS_SHOWN = 6;
 
-interface Metafile {
-  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
-}
+type Metafile = { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
 
 /** `node_modules/zod/v4/core/x.js` → "zod"; `src/policy/x.ts` → "src/policy". */
 function group(input: string): string {

@@ -1,32 +1,26 @@
 /**
- * The call index and bulk hangups, through the real parts: the gateway bundle in a workerd of its own
- * (so the 100,000 calls it seeds weigh on nothing else) with its CALL_INDEX queue, consumer and D1,
- * fed through the queue's producer exactly as call objects feed it, read back over HTTP as a client
- * reads it.
- *
- * - ingest: call changes (whole-entry reports) per second for one tenant, from the first send until
- *   D1 holds them all; first reports (inserts), then later versions (updates);
- * - list: GET /v1/calls p50/p99 at that many calls, for each filter;
- * - bulk: calls stopped per second on the sandbox, and on the fake Plivo at its pace (src/bulk/pacing.ts).
+ * The call index, through the real parts: the gateway bundle in a workerd of its own (so the 100,000 calls
+ * it seeds weigh on nothing else), its CALL_INDEX queue fed as call objects feed it, its consumer and D1,
+ * read back over HTTP as a client reads it. Ingest: call changes per second from the first send until D1
+ * holds them all (inserts, then updates); list: GET /v1/calls p50/p99 per filter. Then, in the same
+ * workerd, bulk hangups at the provider's pace (./bulk-pace.ts), on calls indexed the same way.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { hangupRate } from "../../src/bulk/pacing";
 import type { CallIndexReport } from "../../src/call-index/report";
 import type { GatewayBuild } from "../lib/gateway-build";
 import { expectOk, gatewayClient } from "../lib/gateway-client";
 import { startLocalGateway, type LocalGateway } from "../lib/local-gateway";
+import { processCpuMs } from "../lib/process-stats";
+import { measureBulkPace } from "./bulk-pace";
 import { FAKE_AUTH_ID, FAKE_AUTH_TOKEN, type FakeProvider } from "./fake-provider";
-import { httpTarget, type HttpTarget } from "./http-client";
+import { httpTarget, type HttpTarget } from "../lib/http-client";
 import { ms, whole, type BudgetCheck, type Measurement } from "./report";
 import { summarize, type Summary } from "../lib/stats";
-import type { Teardown } from "./teardown";
+import type { Teardown } from "../lib/teardown";
 
 const TENANT = "index-bench";
 const CONNECTIONS = ["plivo-main", "plivo-eu", "twilio-us", "sandbox"];
-const SIZES = {
-  full: { indexed: 100_000, updates: 20_000, samples: 200, deepPage: 21, sandboxBulk: 2_000, plivoBulk: 500 },
-  quick: { indexed: 1_000, updates: 500, samples: 10, deepPage: 4, sandboxBulk: 50, plivoBulk: 30 },
-};
+const SIZES = { full: { indexed: 100_000, updates: 20_000, samples: 200, deepPage: 21 }, quick: { indexed: 1_000, updates: 500, samples: 10, deepPage: 4 } };
 const INGEST_BUDGET_PER_S = 1_000;
 const LIST_P50_BUDGET_MS = 20;
 const SEND_CONCURRENCY = 8;
@@ -40,24 +34,8 @@ type Database = Awaited<ReturnType<LocalGateway["d1Database"]>>;
 function report(callId: string, i: number, changes: Partial<CallIndexReport>, now: number): CallIndexReport {
   const created = new Date(now - DAY_MS - Math.floor((i * 30 * DAY_MS) / 100_000)).toISOString();
   const connection = CONNECTIONS[i % CONNECTIONS.length]!;
-  return {
-    tenant: TENANT,
-    connection,
-    call_id: callId,
-    provider: connection.split("-")[0]!,
-    state: i % 10 === 0 ? "ended" : "live",
-    registered: i % 2 === 0,
-    started_at: created,
-    to: `+44${String(7700900000 + (i % 1000))}`,
-    flags: i % 50 === 0 ? ["irsf"] : [],
-    hangup_status: i % 20 === 0 ? "failed" : null,
-    hangup_source: null,
-    hangup_reason: null,
-    created_at: created,
-    updated_at: new Date(now).toISOString(),
-    version: 1,
-    ...changes,
-  };
+  const [state, flags, hangup_status] = [i % 10 === 0 ? "ended" : "live", i % 50 === 0 ? ["irsf"] : [], i % 20 === 0 ? "failed" : null] as const;
+  return { tenant: TENANT, connection, call_id: callId, provider: connection.split("-")[0]!, state, registered: i % 2 === 0, started_at: created, to: `+44${7700900000 + (i % 1000)}`, flags: [...flags], hangup_status, hangup_source: null, hangup_reason: null, created_at: created, updated_at: new Date(now).toISOString(), version: 1, ...changes };
 }
 
 /** Changes per second from the first send until D1 holds `expected` rows matching `where`. */
@@ -88,22 +66,7 @@ async function sample(target: HttpTarget, key: string, path: string, n: number):
   return summarize(latencies);
 }
 
-/** Calls stopped per second: from sending the job until every matched call has a stored outcome. */
-async function bulkRate(client: ReturnType<typeof gatewayClient>, connection: string, flag: string): Promise<{ matched: number; perSecond: number; acceptMs: number }> {
-  const started = performance.now();
-  const accepted = await expectOk("bulk hangup", client.v1["bulk-hangups"].$post({ json: { connection, match: { flags: [flag] }, reason: "bench" } }), [202]);
-  if (!("id" in accepted)) throw new Error("call index: the bulk hangup was answered as a dry run");
-  const { id, matched } = accepted;
-  const acceptMs = performance.now() - started;
-  for (;;) {
-    const { done } = await expectOk("bulk progress", client.v1["bulk-hangups"][":id"].$get({ param: { id } }));
-    if (done >= matched) return { matched, perSecond: matched / ((performance.now() - started) / 1000), acceptMs };
-    if (performance.now() - started > WAIT_LIMIT_MS) throw new Error(`call index: bulk hangup stuck at ${done} of ${matched}`);
-    await sleep(100);
-  }
-}
-
-export async function measureCallIndex(options: { build: GatewayBuild; provider: FakeProvider; storageDir: string; teardown: Teardown }, quick: boolean): Promise<Measurement> {
+export async function measureCallIndex(options: { build: GatewayBuild; provider: FakeProvider; storageDir: string; teardown: Teardown }, quick: boolean): Promise<Measurement[]> {
   const size = SIZES[quick ? "quick" : "full"];
   const runtime = await startLocalGateway({ build: options.build, storageDir: options.storageDir });
   options.teardown.add("workerd (call index)", () => runtime.close());
@@ -113,10 +76,8 @@ export async function measureCallIndex(options: { build: GatewayBuild; provider:
   const tenant = gatewayClient(runtime.gatewayUrl, { adminToken: runtime.adminToken }).admin.tenants[":tenant"];
   await expectOk("seeding the tenant", tenant.$put({ param: { tenant: TENANT }, json: { name: "Call index bench" } }));
   const { key } = await expectOk("seeding a key", tenant.keys.$post({ param: { tenant: TENANT }, json: { name: "bench" } }));
-  const connection = tenant.connections[":connection"];
-  await expectOk("seeding the sandbox", connection.$put({ param: { tenant: TENANT, connection: "sandbox" }, json: { provider: "sandbox", credentials: {} } }));
-  const credentials = { auth_id: FAKE_AUTH_ID, auth_token: FAKE_AUTH_TOKEN };
-  await expectOk("seeding plivo-main", connection.$put({ param: { tenant: TENANT, connection: "plivo-main" }, json: { provider: "plivo", credentials, base_url: options.provider.url } }));
+  const plivo = { provider: "plivo" as const, credentials: { auth_id: FAKE_AUTH_ID, auth_token: FAKE_AUTH_TOKEN }, base_url: options.provider.url };
+  await expectOk("seeding plivo-main", tenant.connections[":connection"].$put({ param: { tenant: TENANT, connection: "plivo-main" }, json: plivo }));
   const client = gatewayClient(runtime.gatewayUrl, { apiKey: key });
   const queue = await runtime.queueProducer("CALL_INDEX");
   const db = await runtime.d1Database("CALL_INDEX_DB");
@@ -145,26 +106,15 @@ export async function measureCallIndex(options: { build: GatewayBuild; provider:
   for (const [name, path] of queries) list.push([name, await sample(target, key, path, size.samples)]);
   const baseline = await sample(target, key, "/healthz", size.samples);
 
-  const live = (prefix: string, connection: string, flag: string, n: number) =>
-    Array.from({ length: n }, (_, i) => report(`${prefix}-${i}`, i, { connection, provider: connection.split("-")[0]!, state: "live", registered: true, flags: [flag], hangup_status: null }, now));
-  await ingest(queue, db, live("sandbox-bulk", "sandbox", "bulk-sandbox", size.sandboxBulk), "call_id LIKE 'sandbox-bulk-%'");
-  const sandbox = await bulkRate(client, "sandbox", "bulk-sandbox");
-  await ingest(queue, db, live("plivo-bulk", "plivo-main", "bulk-plivo", size.plivoBulk), "call_id LIKE 'plivo-bulk-%'");
-  const plivo = await bulkRate(client, "plivo-main", "bulk-plivo");
-  const notOnce = Array.from({ length: size.plivoBulk }, (_, i) => options.provider.hangupsFor(`plivo-bulk-${i}`)).filter((n) => n !== 1).length;
-  if (notOnce > 0) throw new Error(`call index: ${notOnce} Plivo calls of the bulk hangup were not hung up exactly once`);
-
   const checks: BudgetCheck[] = [
     { name: "call index ingest (inserts)", budget: `≥ ${whole(INGEST_BUDGET_PER_S)} changes/s`, measured: `${whole(insertRate)}/s`, pass: insertRate >= INGEST_BUDGET_PER_S },
     { name: "call index ingest (updates)", budget: `≥ ${whole(INGEST_BUDGET_PER_S)} changes/s`, measured: `${whole(updateRate)}/s`, pass: updateRate >= INGEST_BUDGET_PER_S },
     ...list.map(([name, s]) => ({ name: `GET /v1/calls ${name} at ${whole(size.indexed)} calls`, budget: `p50 ≤ ${LIST_P50_BUDGET_MS} ms`, measured: `${ms(s.p50)} ms`, pass: s.p50 <= LIST_P50_BUDGET_MS })),
   ];
-  return {
+  const index: Measurement = {
     section: {
-      title: "Call index and bulk hangups",
-      lead:
-        `One tenant, ${whole(size.indexed)} calls indexed through the real CALL_INDEX queue, consumer and D1 (Miniflare), read back over HTTP ` +
-        `(\`scripts/bench/call-index.ts\`; ${size.samples} sequential requests per query).`,
+      title: "Call index",
+      lead: `One tenant, ${whole(size.indexed)} calls indexed through the real CALL_INDEX queue, consumer and D1, read back over HTTP (${size.samples} sequential requests per query).`,
       tables: [
         {
           header: ["ingest (queue → consumer → D1)", "changes", "changes/s"],
@@ -174,21 +124,17 @@ export async function measureCallIndex(options: { build: GatewayBuild; provider:
           ],
         },
         { header: ["query", "p50 ms", "p99 ms"], rows: [...list, ["(baseline: GET /healthz)", baseline] as [string, Summary]].map(([name, s]) => [name, ms(s.p50), ms(s.p99)]) },
-        {
-          header: ["bulk hangup", "calls", "pace", "202 after (ms)", "calls stopped/s"],
-          rows: [
-            ["sandbox", whole(sandbox.matched), `${hangupRate("sandbox")}/s`, ms(sandbox.acceptMs), whole(sandbox.perSecond)],
-            [`fake Plivo (${options.provider.latencyMs} ms answers)`, whole(plivo.matched), `${hangupRate("plivo")}/s`, ms(plivo.acceptMs), whole(plivo.perSecond)],
-          ],
-        },
       ],
-      notes: [
-        "Ingest rate is from the first send until the last report is in D1 (polled every 100 ms), so it includes the consumer's 1 s batch timeout once.",
-        "Bulk rate is from sending the job until every matched call has a stored outcome; the job's final pass (10 s after acceptance, for late index entries) is not in it.",
-        "Every fake-Plivo call of the bulk run was hung up exactly once (checked against the provider's own count).",
-      ],
+      notes: [],
     },
     checks: quick ? [] : checks,
-    raw: { size, insertRate, updateRate, list, baseline, sandbox, plivo },
+    raw: { size, insertRate, updateRate, list, baseline },
   };
+  const seedLive = async (flag: string, n: number) => {
+    const calls = Array.from({ length: n }, (_, i) => report(`${flag}-${i}`, i, { connection: "plivo-main", provider: "plivo", state: "live", registered: true, flags: [flag], hangup_status: null }, Date.now()));
+    await ingest(queue, db, calls, `call_id LIKE '${flag}-%'`);
+    return calls.map((call) => call.call_id);
+  };
+  const cpuMs = () => (runtime.workerdPid === null ? null : processCpuMs(runtime.workerdPid));
+  return [index, await measureBulkPace({ client, connection: "plivo-main", provider: options.provider, seedLive, cpuMs }, quick)];
 }

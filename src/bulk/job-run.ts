@@ -9,7 +9,7 @@
  * each call is sent, after its pace slot came, so once a cancel has stored itself no call starts.
  */
 import { readConfig } from "../config";
-import { bulkPaceObject, callObject } from "../objects";
+import { callObject, providerPaceObject } from "../objects";
 import { loadActivePolicy } from "../policy/active";
 import { getConnection, type ConnectionRecord } from "../tenants/store";
 import type { HangupAnswer } from "../calls/rpc";
@@ -141,7 +141,7 @@ async function drain({ env, store }: JobHost, job: JobRow, stopAt: number): Prom
   const paceOf = (connection: string, provider: string): SlotQueue => {
     let pace = paces.get(connection);
     if (!pace) {
-      const stub = bulkPaceObject(env, job.tenant, connection);
+      const stub = providerPaceObject(env, job.tenant, connection, "hangups");
       const perSecond = hangupRate(provider, config.bulkHangupsPerSecond);
       pace = new SlotQueue((want) => stub.reserve(want, perSecond), blockSize(perSecond), store.waitingOn(connection));
       paces.set(connection, pace);

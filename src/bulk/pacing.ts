@@ -3,11 +3,13 @@
  * shared by every job on the connection. The README's pacing table gives the source of every number; an
  * operator may set other paces per provider (`BULK_HANGUPS_PER_SECOND`).
  *
- * A connection's pace is kept by its BulkPace object (./pace-object.ts), which grants start slots in
- * blocks that never overlap (`grantBlock`); a job asks it once per block, about a second of slots, not
+ * A connection's pace is kept by its ProviderPace object (src/pace/), which grants start slots in
+ * blocks that never overlap; a job asks it once per block, about a second of slots, not
  * once per call, and spaces its own starts inside its blocks (`SlotQueue`). Two jobs on one connection
  * therefore get alternate blocks and share the pace instead of each taking all of it.
  */
+import { askAgainAt, type SlotBlock } from "../pace/grant";
+
 export const HANGUPS_PER_SECOND: Record<string, number> = {
   // Plivo documents 300 API requests per 5 s per account (60/s); 50/s leaves a sixth for the tenant's own traffic.
   plivo: 50,
@@ -33,12 +35,6 @@ const UNKNOWN_PROVIDER_RATE = 5;
 export const MAX_IN_FLIGHT = 100;
 /** A block is about this much of the connection's pace. */
 const BLOCK_MS = 1_000;
-/**
- * Slots are never granted further ahead of now than this. The pace object keeps its clock in memory
- * only; an object is evicted only after it has been idle for longer than this, so a new instance never
- * grants a slot an old one still owed.
- */
-export const PACE_HORIZON_MS = 3_000;
 
 /** The pace of a provider's connections: the operator's (`BULK_HANGUPS_PER_SECOND`, src/config.ts), else the table's. */
 export function hangupRate(provider: string, configured: Record<string, number> = {}): number {
@@ -48,25 +44,6 @@ export function hangupRate(provider: string, configured: Record<string, number> 
 /** How many slots a job asks for at once at this pace. */
 export function blockSize(perSecond: number): number {
   return Math.max(1, Math.round((perSecond * BLOCK_MS) / 1000));
-}
-
-/** `count` start slots: the first at `first_at` (epoch ms), then one every `interval_ms`. */
-export interface SlotBlock {
-  first_at: number;
-  interval_ms: number;
-  count: number;
-}
-
-/**
- * The pace object's one decision: up to `want` slots from the connection's next free one (or now),
- * within the horizon. A block of 0 slots means the horizon is full: ask again once its first slot is within it.
- */
-export function grantBlock(nextFree: number, now: number, want: number, perSecond: number): { block: SlotBlock; nextFree: number } {
-  const interval = 1000 / perSecond;
-  const first = Math.max(now, nextFree);
-  const room = Math.floor((now + PACE_HORIZON_MS - first) / interval);
-  const count = Math.max(0, Math.min(Math.floor(want), room));
-  return { block: { first_at: first, interval_ms: interval, count }, nextFree: first + count * interval };
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -142,7 +119,7 @@ export class SlotQueue {
       try {
         const block = await this.ask(want);
         if (block.count > 0) this.blocks.push(block);
-        else await this.sleep(Math.max(1, block.first_at - PACE_HORIZON_MS + block.interval_ms - this.clock()));
+        else await this.sleep(Math.max(1, askAgainAt(block) - this.clock()));
       } finally {
         this.asking = null;
       }

@@ -1,7 +1,7 @@
 /**
  * One status read of the call at its provider, from the call's identity to one reading: find the
- * connection, open its credentials, ask the connection's circuit breaker, and read
- * (../providers/read-status.ts). Whatever stops it before the provider answers (connection removed or no
+ * connection, open its credentials, ask the connection's circuit breaker, wait for a slot of the
+ * connection's status-read pace (../pace/status-reads.ts), and read (../providers/read-status.ts). Whatever stops it before the provider answers (connection removed or no
  * longer reconciling, credentials unreadable, circuit open) is said as a reading, so the duty that asked
  * always has something to record.
  */
@@ -9,10 +9,15 @@ import { getProvider } from "../providers/registry";
 import { readStatus } from "../providers/read-status";
 import type { StatusReading } from "../providers/types";
 import { getConnection, openCredentials } from "../tenants/store";
+import { takeReadSlot } from "../pace/status-reads";
 import { admitHangup, reportHangup, type WaitUntil } from "../health/admission";
 import type { CallIdentity } from "./stored-call";
 
-export type StatusAnswer = { kind: "read"; reading: StatusReading; httpStatus: number | null } | { kind: "not_reconciled" };
+export type StatusAnswer =
+  | { kind: "read"; reading: StatusReading; httpStatus: number | null }
+  | { kind: "not_reconciled" }
+  /** The connection's read pace is taken for the next few seconds: nothing was sent; ask again at `at`. */
+  | { kind: "paced"; at: number };
 
 export async function readCallStatus(env: Env, call: CallIdentity, waitUntil: WaitUntil): Promise<StatusAnswer> {
   const connection = await getConnection(env, call.tenant, call.connection);
@@ -31,6 +36,8 @@ export async function readCallStatus(env: Env, call: CallIdentity, waitUntil: Wa
   }
   const admission = await admitHangup(env, call, waitUntil);
   if (admission.kind === "refuse") return nothingSent("the connection's circuit is open; nothing was sent", true, Math.max(0, admission.retryAt - Date.now()));
+  const slot = await takeReadSlot(env, call.tenant, call.connection);
+  if (slot.kind === "later") return { kind: "paced", at: slot.at };
   try {
     const result = await readStatus(adapter.status, { callId: call.call_id, credentials, baseUrl: connection.base_url ?? adapter.defaultBaseUrl });
     // The breaker hears what a hangup's answer would tell it: any answer means the provider is up.

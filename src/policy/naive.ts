@@ -1,7 +1,6 @@
 /**
  * The reference evaluation: every rule of the document, no index. Tests check that `evaluate` (which
- * looks only at the rules indexed for the event) decides exactly as this does; the benchmarks measure
- * what the index saves.
+ * looks only at the rules indexed for the event) decides exactly as this does.
  */
 import type { CompiledPolicy } from "./compile";
 import { decide, noPolicyDecision } from "./evaluate";

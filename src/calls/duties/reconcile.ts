@@ -4,7 +4,8 @@
  * before its watch would end, is read at its provider. Ended (or unknown there): the call ends, with the
  * provider's cause when it gives one. Live: it stays watched, and a watch about to end is extended. A read
  * that fails changes nothing and is tried again with a growing backoff, never more than
- * `RECONCILE_AFTER_SECONDS` apart. One read at a time per call (the kernel runs a duty once at a time);
+ * `RECONCILE_AFTER_SECONDS` apart. Reads are paced per connection, so calls that fall silent together do
+ * not ask the provider all at once. One read at a time per call (the kernel runs a duty once at a time);
  * every read goes in the record.
  */
 import { appendEvent } from "../events";
@@ -38,6 +39,10 @@ export const reconcileDuty: Duty = {
     let call = ctx.call();
     if (answer.kind === "not_reconciled") {
       ctx.save({ ...call, reconcile: { ...call.reconcile, enabled: false, retry_at: null } });
+      return;
+    }
+    if (answer.kind === "paced") {
+      ctx.save({ ...call, reconcile: { ...call.reconcile, retry_at: iso(answer.at) } });
       return;
     }
     const { reading } = answer;

@@ -6,7 +6,7 @@
  * cost is the same on both sides of every ratio.
  */
 import { Agent, request, type IncomingHttpHeaders } from "node:http";
-import { elapsedMs } from "../lib/stats";
+import { elapsedMs } from "./stats";
 
 /**
  * workerd closes a keep-alive connection after 5 s idle (measured). Our side drops idle sockets first,
@@ -22,9 +22,16 @@ export interface Exchange {
   ms: number;
 }
 
+/** `json` is sent as JSON; `body` as it is, with the content type `headers` give. */
+export interface SendOptions {
+  headers?: Record<string, string>;
+  json?: unknown;
+  body?: string;
+}
+
 export interface HttpTarget {
   baseUrl: string;
-  send(method: string, path: string, options?: { headers?: Record<string, string>; json?: unknown }): Promise<Exchange>;
+  send(method: string, path: string, options?: SendOptions): Promise<Exchange>;
   close(): void;
 }
 
@@ -35,12 +42,9 @@ export function httpTarget(baseUrl: string, maxSockets: number): HttpTarget {
 
   const send: HttpTarget["send"] = (method, path, options = {}) =>
     new Promise((resolve, reject) => {
-      const body = options.json === undefined ? undefined : JSON.stringify(options.json);
-      const headers: Record<string, string> = { ...options.headers };
-      if (body !== undefined) {
-        headers["content-type"] = "application/json";
-        headers["content-length"] = String(Buffer.byteLength(body));
-      }
+      const body = options.json === undefined ? options.body : JSON.stringify(options.json);
+      const headers: Record<string, string> = { ...(options.json === undefined ? {} : { "content-type": "application/json" }), ...options.headers };
+      if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
       const started = process.hrtime.bigint();
       const req = request({ agent, hostname, port, method, path, headers }, (res) => {
         const chunks: Buffer[] = [];
