@@ -178,6 +178,35 @@ describe("one story per call", () => {
     }
   });
 
+  it("the provider's end of a call this gateway is hanging up is told once the hangup's answer is in: ended by the gateway", async () => {
+    const receiver = `hook-${crypto.randomUUID()}`;
+    await admin("PUT", "/admin/tenants/acme", { webhook: { url: `${fakeProviderUrl()}/__webhooks/${receiver}`, secret: SECRET, events: ["call.ended"] } });
+    try {
+      const callId = `CA${crypto.randomUUID().replace(/-/g, "")}`;
+      expect((await twilioEvent("twilio-all", callId, "in-progress")).status).toBe(204);
+      // Twilio hangs the call up and says so (`canceled`) before its answer to the hangup reaches the gateway.
+      await scriptProvider(callId, [{ status: 200, body: JSON.stringify({ sid: callId, status: "completed" }), delay_ms: 1_000 }]);
+      const hangup = asTenant(acme.key, "POST", `/v1/calls/${callId}/hangup`, { connection: "twilio-all" });
+      await eventually(() => providerRequests(callId), (requests) => requests.length > 0);
+      expect((await twilioEvent("twilio-all", callId, "canceled")).status).toBe(204);
+      expect((await hangup).status).toBe(200);
+
+      const after = await record(callId);
+      expect(after.lifecycle).toMatchObject({ state: "ended", cause: "canceled", ended_by: "gateway" });
+      const stub = callObject(env, "acme", "twilio-all", callId);
+      const delivered = await eventually(
+        async () => {
+          await runDurableObjectAlarm(stub);
+          return (await (await fetch(`${fakeProviderUrl()}/__webhooks/${receiver}`)).json<{ body: string }[]>()).map((d) => JSON.parse(d.body) as { type: string; data: object });
+        },
+        (list) => list.length >= 1,
+      );
+      expect(delivered).toEqual([expect.objectContaining({ type: "call.ended", data: expect.objectContaining({ call_id: callId, cause: "canceled", ended_by: "gateway" }) })]);
+    } finally {
+      await admin("PUT", "/admin/tenants/acme", { webhook: null });
+    }
+  });
+
   it("a tenant that did not choose the call.* types hears nothing new", async () => {
     const receiver = `hook-${crypto.randomUUID()}`;
     await admin("PUT", "/admin/tenants/acme", { webhook: { url: `${fakeProviderUrl()}/__webhooks/${receiver}`, secret: SECRET } });

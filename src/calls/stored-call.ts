@@ -66,6 +66,11 @@ export interface Round {
   completed_at: string | null;
   outcome: HangupOutcome | null;
   attempts: AttemptLog[];
+  /**
+   * When a provider's word that the call ended came in while this round was in flight: the round's answer
+   * says who ended it, so `call.ended` waits for it (./story.ts). Absent otherwise.
+   */
+  end_heard_at?: string;
 }
 
 /** One status read at the provider, as the record lists it. */

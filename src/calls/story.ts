@@ -9,7 +9,7 @@ import { isFinal, type HangupOutcome } from "../vocabulary";
 import { enqueue, newMessage } from "../webhooks/outbox";
 import { appendEvent } from "./events";
 import { applyFact, type LifecycleFact } from "./lifecycle";
-import type { StoredCall } from "./stored-call";
+import { pendingRound, type StoredCall } from "./stored-call";
 import type { TenantFacts } from "./tenant-facts";
 
 type StoryType = "call.started" | "call.answered" | "call.ended";
@@ -39,19 +39,35 @@ export function learn(call: StoredCall, fact: LifecycleFact, facts: TenantFacts,
       next = tell(next, "call.answered", now, { answered_at: lifecycle.answered_at }, facts);
       continue;
     }
-    const { ended_at, duration_seconds, cause, ended_by, provider_cause, source } = lifecycle;
+    const { cause, ended_by, source } = lifecycle;
     // An end stops every retry; the watch, no longer watching, stops by itself. A hangup's end is its round's event.
     next = { ...next, retry: null };
     if (source !== "hangup") next = appendEvent(next, { at: now, type: "call.ended", data: { source, ...said, cause, ended_by } });
-    next = tell(next, "call.ended", now, { ended_at, duration_seconds, cause, ended_by, provider_cause, source }, facts);
+    // The provider's end of a call this gateway is hanging up (Twilio's `canceled` before the hangup's own
+    // answer) may well be that hangup: who ended it is known once the round settles, and so is told then.
+    const inFlight = source !== "hangup" ? pendingRound(next) : null;
+    next = inFlight ? { ...next, rounds: next.rounds.map((r) => (r === inFlight ? { ...r, end_heard_at: now } : r)) } : tellEnded(next, now, facts);
   }
   return next;
 }
 
-/** A final hangup outcome ends the story too: cut by this gateway, or found over by the provider. */
+function tellEnded(call: StoredCall, now: string, facts: TenantFacts): StoredCall {
+  const { ended_at, duration_seconds, cause, ended_by, provider_cause, source } = call.lifecycle;
+  return tell(call, "call.ended", now, { ended_at, duration_seconds, cause, ended_by, provider_cause, source }, facts);
+}
+
+/**
+ * A final hangup outcome ends the story too: cut by this gateway, or found over by the provider. `call`
+ * has the round that gave `outcome` settled; an end heard while it was in flight is told now, with who
+ * ended the call as the outcome says (a failed round tells it as the provider said it).
+ */
 export function learnOutcome(call: StoredCall, outcome: HangupOutcome, facts: TenantFacts): StoredCall {
-  if (!isFinal(outcome.status)) return call;
-  const cut = outcome.status === "terminated";
-  const fact = { state: "ended" as const, at: outcome.completed_at, source: "hangup" as const, cause: cut ? ("completed" as const) : ("unknown" as const), endedBy: cut ? ("gateway" as const) : ("unknown" as const) };
-  return learn(call, fact, facts, outcome.completed_at);
+  const heard = call.rounds.at(-1)?.end_heard_at;
+  let next = call;
+  if (isFinal(outcome.status)) {
+    const cut = outcome.status === "terminated";
+    const fact = { state: "ended" as const, at: outcome.completed_at, source: "hangup" as const, cause: cut ? ("completed" as const) : ("unknown" as const), endedBy: cut ? ("gateway" as const) : ("unknown" as const) };
+    next = learn(call, fact, facts, outcome.completed_at);
+  }
+  return heard ? tellEnded(next, heard, facts) : next;
 }
