@@ -140,7 +140,7 @@ describe("a watched call the provider has gone quiet about", () => {
 
 describe("calls that fall silent together", () => {
   it("are read at most STATUS_READS_PER_SECOND a second on their connection; the rest wait their turn without a failure", async () => {
-    const callIds = Array.from({ length: 36 }, (_, i) => uniqueCallId(`together-${i}`));
+    const callIds = Array.from({ length: 40 }, (_, i) => uniqueCallId(`together-${i}`));
     for (const callId of callIds) {
       await register(callId, "twilio-many");
       await quietFor(callId, 16, "twilio-many");
@@ -150,10 +150,12 @@ describe("calls that fall silent together", () => {
     const records = await Promise.all(callIds.map((callId) => record(callId, "twilio-many")));
 
     const readAt = records.flatMap((r) => r.reconciliations.map((read) => Date.parse(read.at))).sort((a, b) => a - b);
-    // The pace grants slots up to 3 s ahead: about 30 of the 36 are read now, spread over 3 s, the rest later.
+    // The pace grants slots up to 3 s ahead: about 30 of them are read now, one every 100 ms, the rest later
+    // (how many exactly depends on how long the alarms took to ask).
     expect(readAt.length).toBeGreaterThanOrEqual(30);
-    expect(readAt.length).toBeLessThan(callIds.length);
-    for (const at of readAt) expect(readAt.filter((other) => other >= at && other < at + 1_000).length).toBeLessThanOrEqual(STATUS_READS_PER_SECOND + 1);
+    // A read's time is when its answer came in, so a busy machine jitters them a little; unpaced, all 40 would fall in one second.
+    for (const at of readAt) expect(readAt.filter((other) => other >= at && other < at + 1_000).length).toBeLessThanOrEqual(STATUS_READS_PER_SECOND + 3);
+    expect(readAt.at(-1)! - readAt[0]!).toBeGreaterThanOrEqual((readAt.length - 1) * (1_000 / STATUS_READS_PER_SECOND) - 300);
     expect(readAt.at(-1)! - started).toBeGreaterThanOrEqual(2_500);
 
     const waiting = records.filter((r) => r.reconciliations.length === 0);
