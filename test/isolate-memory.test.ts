@@ -10,6 +10,9 @@ import { signApplicationJwt, MAX_IMPORTED_KEYS } from "../src/providers/vonage/p
 import { VONAGE_TEST_PRIVATE_KEY } from "../src/providers/vonage/test-key";
 import { KEY_CACHE_ENTRIES, OPENED_CACHE_ENTRIES, seal, unseal } from "../src/tenants/credentials-cipher";
 import { RECORD_CACHE_ENTRIES, cachedRead } from "../src/tenants/record-cache";
+import { openProviderCredentials } from "../src/tenants/provider-credentials";
+import type { ConnectionRecord } from "../src/tenants/store";
+import { z } from "zod";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -83,6 +86,25 @@ describe("the credentials cipher", () => {
     expect(decrypts).toHaveBeenCalledTimes(OPENED_CACHE_ENTRIES + 1);
     await unseal(key, "connection:t/c0", sealed[0]!); // forgotten: decrypted again
     expect(decrypts).toHaveBeenCalledTimes(OPENED_CACHE_ENTRIES + 2);
+  });
+});
+
+describe("a connection's credentials as its provider reads them", () => {
+  // Kept in a WeakMap per opened value, so bounded by the opened values' cache above.
+  it("are parsed once per opened value, frozen, and parsed anew when the credentials are replaced", async () => {
+    const env = { CREDENTIALS_KEY: credentialsKey(203) } as Env;
+    const connection = async (token: string): Promise<ConnectionRecord> =>
+      ({ id: "c", tenant: "t", credentials: await seal(env.CREDENTIALS_KEY, "connection:t/c", { auth_token: token }) }) as ConnectionRecord;
+    const schema = z.object({ auth_token: z.string() });
+    const parses = vi.spyOn(schema, "parse");
+    const first = await connection("first");
+    const opened = await openProviderCredentials(env, first, schema);
+    expect(opened).toEqual({ auth_token: "first" });
+    expect(Object.isFrozen(opened)).toBe(true);
+    expect(await openProviderCredentials(env, first, schema)).toBe(opened);
+    expect(parses).toHaveBeenCalledTimes(1);
+    expect(await openProviderCredentials(env, await connection("second"), schema)).toEqual({ auth_token: "second" });
+    expect(parses).toHaveBeenCalledTimes(2);
   });
 });
 

@@ -9,7 +9,8 @@
 import { getProvider } from "../providers/registry";
 import { sendHangup, type AttemptLog, type SendResult } from "../providers/send-hangup";
 import type { Reading } from "../providers/types";
-import { getConnection, openCredentials, type ConnectionRecord } from "../tenants/store";
+import { getConnection, type ConnectionRecord } from "../tenants/store";
+import { openProviderCredentials } from "../tenants/provider-credentials";
 import { admitHangup, reportHangup, CIRCUIT_OPEN_CODE, type WaitUntil } from "../health/admission";
 import type { CallIdentity } from "./stored-call";
 
@@ -30,7 +31,7 @@ export async function dispatchHangup(
   if (!connection || !adapter) return notSent("the connection no longer exists; nothing was sent");
   let credentials: unknown;
   try {
-    credentials = adapter.credentials.parse(await openCredentials(env, connection));
+    credentials = await openProviderCredentials(env, connection, adapter.credentials);
   } catch {
     return notSent("the stored credentials could not be opened or are not valid for this provider; nothing was sent", { credentialsRejected: true });
   }

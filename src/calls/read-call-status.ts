@@ -8,7 +8,8 @@
 import { getProvider } from "../providers/registry";
 import { readStatus } from "../providers/read-status";
 import type { StatusReading } from "../providers/types";
-import { getConnection, openCredentials } from "../tenants/store";
+import { getConnection } from "../tenants/store";
+import { openProviderCredentials } from "../tenants/provider-credentials";
 import { takeReadSlot } from "../pace/status-reads";
 import { admitHangup, reportHangup, type WaitUntil } from "../health/admission";
 import type { CallIdentity } from "./stored-call";
@@ -30,7 +31,7 @@ export async function readCallStatus(env: Env, call: CallIdentity, waitUntil: Wa
   });
   let credentials: unknown;
   try {
-    credentials = adapter.credentials.parse(await openCredentials(env, connection));
+    credentials = await openProviderCredentials(env, connection, adapter.credentials);
   } catch {
     return nothingSent("the stored credentials could not be opened or are not valid for this provider; nothing was sent", false);
   }

@@ -162,6 +162,17 @@ describe("the scrubber", () => {
     expect(withHeader(`bad token ${jwt.slice(40)}`)).toBe("bad token [redacted]");
   });
 
+  it("shared (frozen) credentials: each hangup's own token is removed, and no earlier hangup's token is taken for a secret", () => {
+    const credentials = Object.freeze({ application_id: "app-0123456789" });
+    const jwt = (n: number) => `token-${String(n).repeat(24)}`;
+    const request = (n: number) => ({ method: "PUT" as const, url: "https://p.test/v1/calls/c", headers: { authorization: `Bearer ${jwt(n)}` } });
+    expect(scrubberFor(credentials, request(1))(`bad token ${jwt(1)}`)).toBe("bad token [redacted]");
+    const second = scrubberFor(credentials, request(2));
+    expect(second(`bad token ${jwt(2)} for app-0123456789`)).toBe("bad token [redacted] for [redacted]");
+    // Only what this hangup sent is a secret here: the first hangup's token is not looked for.
+    expect(second(`was ${jwt(1)}`)).toBe(`was ${jwt(1)}`);
+  });
+
   it(`values under 6 characters are not looked for (they would match words); under 12, only whole`, () => {
     const short = scrubberFor({ auth_id: "user", auth_token: "abcdefghij" });
     expect(short("user ABCDEFGHIJ abcdefgh")).toBe("user [redacted] abcdefgh");

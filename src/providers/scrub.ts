@@ -79,30 +79,67 @@ function authorizationToken(outbound: OutboundRequest | undefined): string | und
 
 export type Scrub = (text: string) => string;
 
-/** A function removing every form of the hangup's credentials from a text. */
-export function scrubberFor(credentials: unknown, outbound?: OutboundRequest): Scrub {
-  const values = credentialValues(credentials);
-  const encodable = values.filter((v) => v.length <= MAX_ENCODED_SECRET_CHARS);
-  const forms = new Set<string>();
-  for (const value of values) for (const form of value.length <= MAX_ENCODED_SECRET_CHARS ? formsOf(value) : [value]) forms.add(fold(form));
-  for (const a of encodable) for (const b of encodable) if (a !== b) forms.add(fold(toBase64(new TextEncoder().encode(`${a}:${b}`))));
-  const token = authorizationToken(outbound);
-  if (token) forms.add(fold(token));
+/** What is looked for: whole forms (folded, long enough to look for), and the runs of the long ones. */
+interface Needles {
+  whole: string[];
+  parts: Set<string>;
+}
 
+function needlesOf(forms: Iterable<string>): Needles {
   const whole = [...forms].filter((form) => form.length >= MIN_SECRET_CHARS);
   const parts = new Set<string>();
   for (const form of whole) {
     if (form.length < MIN_PARTIAL_SOURCE_CHARS) continue;
     for (let i = 0; i + MIN_PARTIAL_CHARS <= form.length; i++) parts.add(form.slice(i, i + MIN_PARTIAL_CHARS));
   }
-  if (whole.length === 0) return (text) => text;
+  return { whole, parts };
+}
+
+/** Every folded form of the credentials' values (not yet filtered by length). */
+function credentialForms(credentials: unknown): Set<string> {
+  const values = credentialValues(credentials);
+  const encodable = values.filter((v) => v.length <= MAX_ENCODED_SECRET_CHARS);
+  const forms = new Set<string>();
+  for (const value of values) for (const form of value.length <= MAX_ENCODED_SECRET_CHARS ? formsOf(value) : [value]) forms.add(fold(form));
+  for (const a of encodable) for (const b of encodable) if (a !== b) forms.add(fold(toBase64(new TextEncoder().encode(`${a}:${b}`))));
+  return forms;
+}
+
+/**
+ * The credentials' forms, kept per frozen credentials object: a connection's opened credentials are one
+ * frozen object per isolate (src/tenants/provider-credentials.ts), so their forms are made once, not per
+ * hangup. A WeakMap: an entry goes with its object. An object that is not frozen might change, so its
+ * forms are made each time.
+ */
+const formsByCredentials = new WeakMap<object, { forms: Set<string>; needles: Needles }>();
+
+function formsFor(credentials: unknown): { forms: Set<string>; needles: Needles } {
+  const cacheable = credentials !== null && typeof credentials === "object" && Object.isFrozen(credentials);
+  const known = cacheable ? formsByCredentials.get(credentials) : undefined;
+  if (known) return known;
+  const forms = credentialForms(credentials);
+  const made = { forms, needles: needlesOf(forms) };
+  if (cacheable) formsByCredentials.set(credentials, made);
+  return made;
+}
+
+/** A function removing every form of the hangup's credentials from a text. */
+export function scrubberFor(credentials: unknown, outbound?: OutboundRequest): Scrub {
+  const { forms, needles } = formsFor(credentials);
+  const token = authorizationToken(outbound);
+  // The token is most often one of the forms already (the Basic header); one of its own (a JWT) is added.
+  const sets = token && !forms.has(fold(token)) ? [needles, needlesOf([fold(token)])] : [needles];
+  if (sets.every(({ whole }) => whole.length === 0)) return (text) => text;
 
   return (text) => {
     const folded = fold(text);
     const hidden = new Uint8Array(text.length);
     const hide = (from: number, length: number) => hidden.fill(1, from, from + length);
-    for (const form of whole) for (let at = folded.indexOf(form); at !== -1; at = folded.indexOf(form, at + 1)) hide(at, form.length);
-    for (let at = 0; at + MIN_PARTIAL_CHARS <= folded.length; at++) if (parts.has(folded.slice(at, at + MIN_PARTIAL_CHARS))) hide(at, MIN_PARTIAL_CHARS);
+    for (const { whole, parts } of sets) {
+      for (const form of whole) for (let at = folded.indexOf(form); at !== -1; at = folded.indexOf(form, at + 1)) hide(at, form.length);
+      if (parts.size === 0) continue;
+      for (let at = 0; at + MIN_PARTIAL_CHARS <= folded.length; at++) if (parts.has(folded.slice(at, at + MIN_PARTIAL_CHARS))) hide(at, MIN_PARTIAL_CHARS);
+    }
     if (!hidden.includes(1)) return text;
     let scrubbed = "";
     for (let i = 0; i < text.length; i++) {

@@ -69,6 +69,16 @@ function toRequest(outbound: OutboundRequest, signal: AbortSignal): Request {
   return new Request(outbound.url, { method: outbound.method, headers: outbound.headers, body: outbound.body ?? null, signal, redirect: "manual" });
 }
 
+/**
+ * What `AbortSignal.timeout(ms)` does (a TimeoutError abort), with a timer the attempt clears when it
+ * ends: left to ring, it woke the isolate seconds after every hangup to abort a request long answered.
+ */
+function attemptTimeout(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("The attempt timed out.", "TimeoutError")), ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 /** The body's first `MAX_PROVIDER_BODY_BYTES` as text; the rest is never read, its stream cancelled. */
 export async function readCappedBody(response: Response, maxBytes = MAX_PROVIDER_BODY_BYTES): Promise<string> {
   if (!response.body) return "";
@@ -142,11 +152,11 @@ export async function sendHangup<C>(
 
   for (let n = 1; ; n++) {
     const startedAt = now();
-    const timeout = Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - startedAt));
+    const timeout = attemptTimeout(Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - startedAt)));
     let reading: Reading;
     let httpStatus: number | null = null;
     try {
-      const response = await fetcher(toRequest(outbound, AbortSignal.timeout(timeout)));
+      const response = await fetcher(toRequest(outbound, timeout.signal));
       httpStatus = response.status;
       if (isRedirect(response.status)) {
         await response.body?.cancel();
@@ -158,6 +168,8 @@ export async function sendHangup<C>(
       // An error after the status arrived means the body was cut short, not that nobody answered.
       const detail = httpStatus === null ? describeNetworkError(error) : `the provider's answer (HTTP ${httpStatus}) was cut short`;
       reading = { status: "failed", detail, retryable: true };
+    } finally {
+      timeout.clear();
     }
 
     const attempt: AttemptLog = {

@@ -27,7 +27,7 @@ export const OPENED_CACHE_ENTRIES = 1_000;
 const openedCache = new BoundedMap<string, { secret: string; value: unknown }>(OPENED_CACHE_ENTRIES);
 
 /** Shared by every caller, so nobody may change it. */
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);
