@@ -20,11 +20,7 @@ const PLANS = {
     { concurrency: 16, rounds: 1, requestsPerRound: 32 },
   ],
 };
-/**
- * Before measuring, on every side alike: connection pools, the policy and key caches, and V8's optimising
- * compiler, still at work on the gateway's code a few hundred hangups in (a profile showed its background
- * compilation falling eightfold only after about 4,000); a deployed isolate serves far more than that.
- */
+/** Before measuring, every side alike: pools, caches, and V8's compiler (busy on the gateway for ~4,000 hangups). */
 const WARMUP = { full: { concurrency: 16, rounds: 4, requestsPerRound: 1_000 }, quick: { concurrency: 16, rounds: 1, requestsPerRound: 16 } };
 
 export async function measureEndToEnd(sides: Side[], provider: FakeProvider, quick: boolean): Promise<Measurement> {
