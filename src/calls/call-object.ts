@@ -88,18 +88,17 @@ export class CallObject extends DurableObject<Env> {
     return { kind: "signalled", record: this.currentRecord() };
   }
 
-  /**
-   * A provider's event, stored before this answers; what it sets off (a policy hangup of a call it just
-   * registered, the watch's judgement) follows without holding the provider's callback back.
-   */
+  /** A provider's event, stored before this answers; what it sets off follows without holding the callback back. */
   async providerEvent(command: ProviderEventCommand): Promise<ProviderEventAnswer> {
     const facts = await tenantFacts(this.env, command.tenant);
     const hearing = hearEvent(this.store.current(), command, facts, Date.now());
     if (hearing.kind === "unknown") return hearing;
     this.save(hearing.call);
-    await this.afterChange();
-    // The watch judges a call just registered (with its counts) or changed; a lost follow-up is the alarm's.
-    this.ctx.waitUntil(this.runDuty(watchDuty, hearing.kind === "registered").catch(() => undefined));
+    // With its safety alarm set first; the index report and the watch's judgement (a policy hangup of a call
+    // just registered) follow, and a lost one is the alarm's.
+    const inline = await this.armForInline();
+    const followUp = this.finishChange(inline).then(() => this.runDuty(watchDuty, hearing.kind === "registered"));
+    this.ctx.waitUntil(followUp.catch(() => undefined));
     return { kind: hearing.kind };
   }
 
@@ -177,19 +176,23 @@ export class CallObject extends DurableObject<Env> {
     return run;
   }
 
-  /**
-   * After a change: the duties that follow every change run if due (the index report), with an alarm in
-   * place first should this instance die before they finish; then the alarm is set for what is due next.
-   */
+  /** After a change: the duties that follow every change, if due (the index report); then the next alarm. */
   private async afterChange(): Promise<void> {
+    await this.finishChange(await this.armForInline());
+  }
+
+  /** Those duties, with an alarm set first should this instance die before they finish. */
+  private async armForInline(): Promise<Duty[]> {
     const call = this.store.current();
-    if (!call) return;
+    if (!call) return [];
     const now = Date.now();
     const inline = DUTIES.filter((duty) => duty.afterChange && (duty.dueAt(call, now, this.config) ?? Infinity) <= now);
-    if (inline.length) {
-      await this.alarmSetter.ringBy(now + ROUND_LEASE_MS);
-      for (const duty of inline) await this.runDuty(duty, false);
-    }
+    if (inline.length) await this.alarmSetter.ringBy(now + ROUND_LEASE_MS);
+    return inline;
+  }
+
+  private async finishChange(inline: Duty[]): Promise<void> {
+    for (const duty of inline) await this.runDuty(duty, false);
     const after = this.store.current();
     await this.alarmSetter.set(after ? nextAlarmAt(after, DUTIES, Date.now(), this.config) : null);
   }
