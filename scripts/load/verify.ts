@@ -18,6 +18,8 @@ export type Told = { httpStatus: number; outcome: Outcome | null } | { error: st
 export interface Stored {
   hangup: { status: string; outcome: Outcome | null } | null;
   events: { type: string }[];
+  /** Every attempt of every round; `http_status` null when none came back (timed out, connection lost). */
+  attempts?: { http_status: number | null }[];
 }
 
 /** Every way a call can go wrong, in the order the run reports them. */
@@ -33,11 +35,16 @@ export function problemsOf(told: Told, stored: Stored | null, atProvider: CallAt
   if (!answered) problems.push("no_answer");
   if (!outcome || completions !== 1) problems.push("lost");
   if (answered && outcome && !isDeepStrictEqual(answered, outcome)) problems.push("mismatch");
-  if (atProvider.hangups > 1 || atProvider.requestsAfterHangup > 0) problems.push("duplicate_hangup");
+  // An attempt the provider carried out but whose answer never came back (a stalled machine: past the
+  // attempt's timeout) leaves the gateway unable to know: it asks again, hears "no such call", and may not
+  // claim `terminated`, which nothing confirmed (the contract). That is the one excuse, and it is in the record.
+  const unanswered = stored?.attempts?.some((attempt) => attempt.http_status === null) ?? false;
+  if (atProvider.hangups > 1 || (atProvider.requestsAfterHangup > 0 && !unanswered)) problems.push("duplicate_hangup");
   const reported = answered ?? outcome;
   if (reported) {
     // Every call of the run is live: the provider hung it up exactly when the gateway says terminated.
-    if ((reported.status === "terminated") !== (atProvider.hangups === 1)) problems.push("untruthful");
+    const terminated = reported.status === "terminated";
+    if (terminated ? atProvider.hangups !== 1 : atProvider.hangups > 0 && !unanswered) problems.push("untruthful");
     if (reported.attempts !== atProvider.requests) problems.push("attempts_miscounted");
   }
   return problems;

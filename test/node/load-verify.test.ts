@@ -29,6 +29,16 @@ describe("load run verdicts", () => {
     expect(problemsOf(told, stored, { ...atProvider, requests: 3 })).toContain("attempts_miscounted");
   });
 
+  it("an attempt the provider carried out but whose answer never came excuses the next one's 'no such call', and only that", () => {
+    const notFound: Outcome = { ...outcome, status: "not_found", attempts: 2 };
+    const lostAnswer: Stored = { ...stored, hangup: { status: "completed", outcome: notFound }, attempts: [{ http_status: null }, { http_status: 404 }] };
+    const hungUpByTheFirst: CallAtProvider = { requests: 2, injectedFailures: 0, hangups: 1, requestsAfterHangup: 1 };
+    expect(problemsOf({ httpStatus: 200, outcome: notFound }, lostAnswer, hungUpByTheFirst)).toEqual([]);
+    const everyAnswerHeard: Stored = { ...lostAnswer, attempts: [{ http_status: 503 }, { http_status: 404 }] };
+    expect(problemsOf({ httpStatus: 200, outcome: notFound }, everyAnswerHeard, hungUpByTheFirst)).toEqual(expect.arrayContaining(["untruthful", "duplicate_hangup"]));
+    expect(problemsOf({ httpStatus: 200, outcome: notFound }, lostAnswer, { ...hungUpByTheFirst, hangups: 2 })).toContain("duplicate_hangup");
+  });
+
   it("a failed hangup is truthful only if the provider never hung the call up", () => {
     const failed: Outcome = { ...outcome, status: "failed", attempts: 4 };
     const failedStored: Stored = { ...stored, hangup: { status: "completed", outcome: failed } };
