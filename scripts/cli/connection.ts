@@ -45,6 +45,8 @@ export const connectionPut = defineCommand({
     "credentials-file": { type: "string", required: true, placeholder: "file|-", description: "A JSON file with the provider's credentials; - reads stdin" },
     "base-url": { type: "string", placeholder: "url", description: "Replaces the provider's default base (its path is kept)" },
     callbacks: { type: "string", placeholder: "signed|unsigned-ok", description: "unsigned-ok accepts status callbacks from providers that do not sign" },
+    watch: { type: "string", placeholder: "registered|all", description: "all: a provider's event about a call not yet seen registers it for automatic termination" },
+    reconcile: { type: "string", placeholder: "true|false", description: "Read a watched call's status at the provider when its events go missing (default: where the provider allows it)" },
     url: URL_OPTION,
     token: TOKEN_OPTION,
   },
@@ -59,6 +61,9 @@ export const connectionPut = defineCommand({
       credentials,
       ...(values["base-url"] === undefined ? {} : { base_url: values["base-url"] }),
       ...(values.callbacks === undefined ? {} : { callbacks: values.callbacks }),
+      ...(values.watch === undefined ? {} : { watch: values.watch }),
+      // Anything but true or false goes as typed, and the gateway's 422 names it.
+      ...(values.reconcile === undefined ? {} : { reconcile: values.reconcile === "true" ? true : values.reconcile === "false" ? false : values.reconcile }),
     };
     const answer = await callGateway(gatewayUrl(values.url), `PUT ${tenantPath(tenant!, "connections", id!)}`, { adminToken: adminToken(values.token) }, (client) => {
       const route = client.admin.tenants[":tenant"].connections[":connection"];

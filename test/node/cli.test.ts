@@ -93,6 +93,16 @@ describe("hangup-gateway CLI", () => {
     expect(json(shown)).toMatchObject({ provider: "plivo", credential_fields: ["auth_id", "auth_token"] });
     expect(shown.stdout + shown.stderr).not.toContain(PLIVO_TOKEN);
 
+    const watching = await cli(["connection", "put", TENANT, "plivo", "--provider", "plivo", "--credentials-file", "-", "--watch", "all", "--reconcile", "false"], {
+      stdin: JSON.stringify({ auth_id: "MAXXXXXXXXXXXXXXXXXX", auth_token: PLIVO_TOKEN }),
+    });
+    expect(json(watching)).toMatchObject({ provider: "plivo", watch: "all", reconcile: false });
+    const badReconcile = await cli(["connection", "put", TENANT, "plivo", "--provider", "plivo", "--credentials-file", "-", "--reconcile", "yes"], {
+      stdin: JSON.stringify({ auth_id: "MAXXXXXXXXXXXXXXXXXX", auth_token: PLIVO_TOKEN }),
+    });
+    expect(badReconcile.code).toBe(1);
+    expect(badReconcile.stderr).toContain("reconcile");
+
     const inArgv = await cli(["connection", "put", TENANT, "plivo", "--provider", "plivo", "--credentials", "{}"]);
     expect(inArgv.code).toBe(2);
     expect(inArgv.stderr).toContain("--credentials");
