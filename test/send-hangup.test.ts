@@ -170,6 +170,16 @@ describe("sendHangup: pauses and budget", () => {
     expect(result.reading.detail).toMatch(/gave up after 3 attempts \(time budget spent\)/);
   });
 
+  it("'no such call' after an attempt that got no answer says that attempt may have hung the call up, and still never claims terminated", async () => {
+    const notFound: Step = { status: 404, body: JSON.stringify({ error: "call_not_found" }) };
+    const { sendOptions } = harness([{ error: new DOMException("The attempt timed out.", "TimeoutError") }, notFound]);
+    const result = await sendHangup(tryvox, INPUT, sendOptions);
+    expect(result.reading.status).toBe("not_found");
+    expect(result.reading.detail).toMatch(/an earlier attempt got no answer and may have hung the call up itself$/);
+    const answered = await sendHangup(tryvox, INPUT, harness([unavailable, notFound]).sendOptions);
+    expect(answered.reading).toMatchObject({ status: "not_found", detail: "TryVox has no call with this uuid" });
+  });
+
   it("gives each attempt a real timeout", async () => {
     const hanging: SendOptions["fetcher"] = (request) =>
       new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason)));

@@ -79,6 +79,17 @@ function attemptTimeout(ms: number): { signal: AbortSignal; clear: () => void } 
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
+/**
+ * "Over" or "no such call" after an attempt that got no answer: that attempt may have reached the
+ * provider and hung the call up itself. Nothing confirms it, so the outcome stays what the provider said
+ * (never `terminated`), and its detail says why it may be the gateway's own doing.
+ */
+function afterUnanswered(reading: Reading, attempts: AttemptLog[]): Reading {
+  const ended = reading.status === "already_ended" || reading.status === "not_found";
+  if (!ended || !attempts.some((attempt) => attempt.http_status === null)) return reading;
+  return { ...reading, detail: `${reading.detail}; an earlier attempt got no answer and may have hung the call up itself` };
+}
+
 /** The body's first `MAX_PROVIDER_BODY_BYTES` as text; the rest is never read, its stream cancelled. */
 export async function readCappedBody(response: Response, maxBytes = MAX_PROVIDER_BODY_BYTES): Promise<string> {
   if (!response.body) return "";
@@ -185,7 +196,7 @@ export async function sendHangup<C>(
     attempts.push(attempt);
     await options.onAttempt?.(attempt);
 
-    if (!attempt.retryable) return { reading, httpStatus, attempts };
+    if (!attempt.retryable) return { reading: afterUnanswered(reading, attempts), httpStatus, attempts };
     if (n >= policy.maxAttempts) {
       return { reading: { ...reading, detail: `${reading.detail}; gave up after ${n} attempts` }, httpStatus, attempts };
     }
