@@ -44,6 +44,8 @@ const SHARED_RUNTIME = [
   "test/policy-evaluate.test.ts",
   "test/policy-files.test.ts",
   "test/call-index-core.test.ts",
+  "test/call-duties.test.ts",
+  "test/lifecycle.test.ts",
   "test/send-hangup.test.ts",
   "test/access-log.test.ts",
   "test/docs.test.ts",
