@@ -5,11 +5,9 @@
  * and the load run can fail when the gateway sends what Plivo would not accept.
  */
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback-server";
 
 const HANGUP_PATH = /^\/v1\/Account\/([^/]+)\/Call\/([^/]+)\/$/;
-/** Longer than any pause of a run, so the runtime's pooled connections stay open. */
-const KEEP_ALIVE_MS = 60_000;
 
 export interface PlivoHangupServer {
   url: string;
@@ -37,17 +35,6 @@ export async function servePlivoHangups(
       answer(decodeURIComponent(match[2]!), res);
     });
   });
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    unexpectedRequests: () => unexpected,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(server);
+  return { url: origin, unexpectedRequests: () => unexpected, close };
 }

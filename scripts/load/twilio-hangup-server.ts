@@ -6,12 +6,10 @@
  * load run fails when the gateway sends what it should not. The same shape as ../lib/plivo-hangup-server.ts.
  */
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../lib/loopback-server";
 import type { TwilioAuth } from "../lib/twilio-callback";
 
 const HANGUP_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/;
-/** Longer than any pause of a run, so the runtime's pooled connections stay open. */
-const KEEP_ALIVE_MS = 60_000;
 
 export interface TwilioHangupServer {
   url: string;
@@ -39,17 +37,6 @@ export async function serveTwilioHangups(auth: TwilioAuth, answer: (callId: stri
       answer(decodeURIComponent(match[2]!), res);
     });
   });
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    unexpectedRequests: () => unexpected,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { origin, close } = await listenOnLoopback(server);
+  return { url: origin, unexpectedRequests: () => unexpected, close };
 }

@@ -5,8 +5,8 @@
  * fails, or that is not one of the gateway's JSON messages, is counted and answered 400.
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
+import { listenOnLoopback } from "../lib/loopback-server";
 
 export interface ReceivedMessage {
   id: string;
@@ -27,8 +27,6 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-/** Longer than any pause of a run, so the runtime's pooled connections stay open. */
-const KEEP_ALIVE_MS = 60_000;
 
 export async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
   const webhook = new Webhook(secret);
@@ -55,19 +53,12 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       }
     });
   });
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-
+  const { origin, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/hooks`,
+    url: `${origin}/hooks`,
     messagesOf: (callId) => byCall.get(callId) ?? [],
     received: () => order,
     refused: () => refused,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
