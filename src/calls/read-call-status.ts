@@ -1,7 +1,8 @@
 /**
  * One status read of the call at its provider, from the call's identity to one reading: find the
- * connection, open its credentials, ask the connection's circuit breaker, wait for a slot of the
- * connection's status-read pace (../pace/status-reads.ts), and read (../providers/read-status.ts). Whatever stops it before the provider answers (connection removed or no
+ * connection, open its credentials, wait for a slot of the connection's status-read pace
+ * (../pace/status-reads.ts), ask the connection's circuit breaker, and read
+ * (../providers/read-status.ts). Whatever stops it before the provider answers (connection removed or no
  * longer reconciling, credentials unreadable, circuit open) is said as a reading, so the duty that asked
  * always has something to record.
  */
@@ -35,10 +36,11 @@ export async function readCallStatus(env: Env, call: CallIdentity, waitUntil: Wa
   } catch {
     return nothingSent("the stored credentials could not be opened or are not valid for this provider; nothing was sent", false);
   }
-  const admission = await admitHangup(env, call, waitUntil);
-  if (admission.kind === "refuse") return nothingSent("the connection's circuit is open; nothing was sent", true, Math.max(0, admission.retryAt - Date.now()));
+  // The pace first: an admission (it may be the circuit's one probe) is always followed by its report.
   const slot = await takeReadSlot(env, call.tenant, call.connection);
   if (slot.kind === "later") return { kind: "paced", at: slot.at };
+  const admission = await admitHangup(env, call, waitUntil);
+  if (admission.kind === "refuse") return nothingSent("the connection's circuit is open; nothing was sent", true, Math.max(0, admission.retryAt - Date.now()));
   try {
     const result = await readStatus(adapter.status, { callId: call.call_id, credentials, baseUrl: connection.base_url ?? adapter.defaultBaseUrl });
     // The breaker hears what a hangup's answer would tell it: any answer means the provider is up.
