@@ -4,7 +4,7 @@
  * piped, like `calls list`.
  */
 import type { AuditEntry } from "../../src/audit/entry";
-import { defineCommand } from "./command";
+import { defineCommand, listLimit } from "./command";
 import { usageError } from "./errors";
 import { adminToken, callGateway, gatewayUrl, KEY_OPTION, TOKEN_OPTION, URL_OPTION } from "./gateway";
 import { printResult } from "./output";
@@ -35,8 +35,7 @@ export const auditList = defineCommand({
   },
   notes: "A table when stdout is a terminal, JSON ({ entries }) when piped. Without --key it reads as the operator (the admin token).",
   async run(_, values) {
-    const limit = values.limit === undefined ? 50 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw usageError("--limit must be a positive integer.");
+    const limit = listLimit(values.limit);
     if (values.key !== undefined && values.tenant !== undefined) throw usageError("--tenant is for the operator: a key reads only its own tenant's entries.");
     const base = gatewayUrl(values.url);
     const asTenant = values.key !== undefined;

@@ -8,8 +8,8 @@
 import { createInterface } from "node:readline/promises";
 import type { JobStatus } from "../../src/bulk/job-object";
 import type { ListedCall } from "../../src/call-index/list-query";
-import { defineCommand, type OptionSpec } from "./command";
-import { CliError, usageError } from "./errors";
+import { defineCommand, listLimit, type OptionSpec } from "./command";
+import { CliError } from "./errors";
 import { apiKey, callGateway, gatewayUrl, KEY_OPTION, URL_OPTION } from "./gateway";
 import { note, printResult } from "./output";
 
@@ -85,8 +85,7 @@ export const callsList = defineCommand({
   },
   notes: "A table when stdout is a terminal, JSON ({ calls }) when piped.",
   async run(_, values) {
-    const limit = values.limit === undefined ? 50 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw usageError("--limit must be a positive integer.");
+    const limit = listLimit(values.limit);
     const base = gatewayUrl(values.url);
     const credentials = { apiKey: apiKey(values.key) };
     const calls: ListedCall[] = [];

@@ -84,3 +84,10 @@ export function parseCommandLine(command: Command, argv: string[]): { positional
   }
   return { positionals, values };
 }
+
+/** A list command's `--limit`: a positive integer, 50 when not given. */
+export function listLimit(value: string | undefined): number {
+  const limit = value === undefined ? 50 : Number(value);
+  if (!Number.isInteger(limit) || limit < 1) throw usageError("--limit must be a positive integer.");
+  return limit;
+}
